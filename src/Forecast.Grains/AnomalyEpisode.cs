@@ -1,0 +1,62 @@
+using Forecast.Abstractions;
+
+namespace Forecast.Grains;
+
+/// <summary>
+/// The anomaly episode state machine of one sensor. An episode opens on a high score, becomes
+/// critical on a higher one, and closes after <see cref="AnomalyOptions.CloseAfter"/> quiet readings
+/// in a row. Only opening and escalation are reported, so a long excursion raises one or two
+/// events, not one per reading.
+/// </summary>
+internal sealed class AnomalyEpisode
+{
+    private int _quiet;
+
+    public bool IsOpen { get; private set; }
+
+    public DateTimeOffset Start { get; private set; }
+
+    public AnomalySeverity Severity { get; private set; }
+
+    /// <summary>Readings seen since the episode opened, the opening one included.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Feeds one reading's score; returns the severity to report, or null when there is nothing new.</summary>
+    public AnomalySeverity? Observe(DateTimeOffset timestamp, double score, AnomalyOptions options)
+    {
+        if (!IsOpen)
+        {
+            if (score < options.OpenScore)
+            {
+                return null;
+            }
+
+            IsOpen = true;
+            Start = timestamp;
+            Length = 1;
+            _quiet = 0;
+            Severity = score >= options.CriticalScore ? AnomalySeverity.Critical : AnomalySeverity.Warning;
+            return Severity;
+        }
+
+        Length++;
+        if (score >= options.CriticalScore && Severity == AnomalySeverity.Warning)
+        {
+            Severity = AnomalySeverity.Critical;
+            _quiet = 0;
+            return Severity;
+        }
+
+        _quiet = score < options.CloseScore ? _quiet + 1 : 0;
+        if (_quiet >= options.CloseAfter)
+        {
+            IsOpen = false;
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a reading with this score should reach the model clipped (see <see cref="AnomalyOptions.ClampReadings"/>).</summary>
+    public bool ShouldClamp(double score, AnomalyOptions options) =>
+        IsOpen && Length <= options.ClampReadings && score >= options.OpenScore;
+}

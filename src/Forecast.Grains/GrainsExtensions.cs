@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Forecast.Grains;
+
+/// <summary>Registers what the sensor grains need besides the ports.</summary>
+public static class GrainsExtensions
+{
+    /// <summary>Binds <see cref="AnomalyOptions"/> from the <c>Anomaly</c> configuration section.</summary>
+    public static IHostApplicationBuilder AddSensorGrains(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AnomalyOptions>()
+            .Bind(builder.Configuration.GetSection(AnomalyOptions.SectionName))
+            .Validate(o => o.CloseScore < o.OpenScore && o.OpenScore <= o.CriticalScore,
+                "Anomaly thresholds must satisfy CloseScore < OpenScore <= CriticalScore (defaults 3, 5, 10).")
+            .Validate(o => o.CloseAfter >= 1 && o.MinResiduals >= 1,
+                "Anomaly:CloseAfter and Anomaly:MinResiduals must be at least 1.")
+            .Validate(o => o.ResidualWeight is > 0 and <= 1,
+                "Anomaly:ResidualWeight must be in (0, 1]; 0.02 weighs about the last 50 residuals.")
+            .ValidateOnStart();
+        return builder;
+    }
+}

@@ -1,0 +1,56 @@
+namespace Forecast.Grains;
+
+/// <summary>The last readings of a sensor, oldest overwritten first; used to re-warm the model.</summary>
+internal sealed class ReadingRing(int capacity)
+{
+    private readonly long[] _ticks = new long[capacity];
+    private readonly float[] _values = new float[capacity];
+    private int _next;
+
+    public int Count { get; private set; }
+
+    public int Capacity => _ticks.Length;
+
+    public void Add(DateTimeOffset timestamp, double value)
+    {
+        _ticks[_next] = timestamp.UtcTicks;
+        _values[_next] = (float)value;
+        _next = (_next + 1) % Capacity;
+        Count = Math.Min(Count + 1, Capacity);
+    }
+
+    /// <summary>The value <paramref name="age"/> readings back (0 is the newest).</summary>
+    public float ValueAt(int age) => _values[Index(age)];
+
+    /// <summary>The event time of the reading <paramref name="age"/> readings back.</summary>
+    public DateTimeOffset TimestampAt(int age) => new(_ticks[Index(age)], TimeSpan.Zero);
+
+    /// <summary>The median time between the newest <paramref name="readings"/> readings, or null with fewer than two.</summary>
+    public TimeSpan? MedianInterval(int readings)
+    {
+        var n = Math.Min(readings, Count);
+        if (n < 2)
+        {
+            return null;
+        }
+
+        var deltas = new long[n - 1];
+        for (var age = 0; age < n - 1; age++)
+        {
+            deltas[age] = _ticks[Index(age)] - _ticks[Index(age + 1)];
+        }
+
+        Array.Sort(deltas);
+        return TimeSpan.FromTicks(deltas[deltas.Length / 2]);
+    }
+
+    private int Index(int age)
+    {
+        if ((uint)age >= (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(age), age, $"The ring holds {Count} readings.");
+        }
+
+        return (_next - 1 - age + Capacity) % Capacity;
+    }
+}

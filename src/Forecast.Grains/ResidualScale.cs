@@ -1,0 +1,25 @@
+namespace Forecast.Grains;
+
+/// <summary>
+/// A sensor's own one-step residual scale (normalised units), exponentially weighted. Until enough
+/// residuals are seen the model's calibrated scale stands in; afterwards it is floored at half of it,
+/// so an unusually quiet stretch cannot make ordinary noise look anomalous.
+/// </summary>
+internal sealed class ResidualScale
+{
+    private double _meanSquare;
+
+    public int Count { get; private set; }
+
+    public double Sigma(double modelSigma, AnomalyOptions options) =>
+        Count < options.MinResiduals ? modelSigma : Math.Max(Math.Sqrt(_meanSquare), 0.5 * modelSigma);
+
+    /// <summary>Adds a residual, clipped at three current sigmas so anomalies do not inflate the scale.</summary>
+    public void Observe(double residual, double sigma, AnomalyOptions options)
+    {
+        var clipped = Math.Clamp(residual, -3 * sigma, 3 * sigma);
+        var square = clipped * clipped;
+        _meanSquare = Count == 0 ? square : _meanSquare + (options.ResidualWeight * (square - _meanSquare));
+        Count++;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Forecast.Grains;
+
+/// <summary>
+/// Per-sensor z-score normalisation. Fitted on the first readings (the warm-up) with Welford's
+/// algorithm, then fixed: the model's recurrent state only means something under one scaling.
+/// </summary>
+internal sealed class Scaler
+{
+    private double _m2;
+
+    public int Count { get; private set; }
+
+    public double Mean { get; private set; }
+
+    public double Scale { get; private set; } = 1;
+
+    public bool IsFixed { get; private set; }
+
+    /// <summary>Population standard deviation of the readings observed so far.</summary>
+    public double StandardDeviation => Count == 0 ? 0 : Math.Sqrt(_m2 / Count);
+
+    public void Observe(double value)
+    {
+        if (IsFixed)
+        {
+            throw new InvalidOperationException("The scaler is fixed after its warm-up.");
+        }
+
+        Count++;
+        var delta = value - Mean;
+        Mean += delta / Count;
+        _m2 += delta * (value - Mean);
+    }
+
+    /// <summary>Fixes mean and scale; the scale has an absolute and a relative floor so flat sensors stay finite.</summary>
+    public void Fix(double minScale, double relativeMinScale)
+    {
+        Scale = Math.Max(StandardDeviation, Math.Max(relativeMinScale * Math.Abs(Mean), minScale));
+        IsFixed = true;
+    }
+
+    public double Normalise(double value) => (value - Mean) / Scale;
+
+    public double Denormalise(double z) => Mean + (z * Scale);
+}

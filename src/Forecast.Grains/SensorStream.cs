@@ -1,0 +1,296 @@
+using Forecast.Abstractions;
+
+namespace Forecast.Grains;
+
+/// <summary>
+/// The forecasting logic of one sensor, free of Orleans: orders and de-duplicates readings, fits the
+/// scaler during warm-up, steps the recurrent model once per reading (carrying its state), scores
+/// each reading against the forecast made for it, and runs the anomaly episode state machine.
+/// </summary>
+internal sealed class SensorStream(string sensorId, AnomalyOptions options)
+{
+    /// <summary>Model id written on predictions made before the model is warmed up (repeat last value).</summary>
+    public const string WarmupModelId = "naive@warmup";
+
+    private readonly Scaler _scaler = new();
+    private readonly ResidualScale _residuals = new();
+    private readonly AnomalyEpisode _episode = new();
+    private ReadingRing? _ring;
+    private ModelDescriptor? _model;
+    private float[] _state = [];
+    private float[] _forecast = [];
+    private bool _primed;
+    private TimeSpan _interval;
+
+    public string SensorId => sensorId;
+
+    public DateTimeOffset? LastApplied { get; private set; }
+
+    public long Applied { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public long OutOfOrder { get; private set; }
+
+    public long Invalid { get; private set; }
+
+    /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
+    public async ValueTask<StreamOutput> ApplyAsync(
+        IReadOnlyList<SensorReading> readings, IForecaster forecaster, CancellationToken cancellationToken = default)
+    {
+        var output = new StreamOutput(readings.Count);
+        foreach (var reading in InEventTimeOrder(readings))
+        {
+            if (!double.IsFinite(reading.Value) || reading.SensorId != sensorId)
+            {
+                Invalid++;
+                output.Invalid++;
+            }
+            else if (LastApplied is { } last && reading.Timestamp <= last)
+            {
+                // A replay after a rebalance or crash: applying it again would double-step the model.
+                if (reading.Timestamp == last)
+                {
+                    Duplicates++;
+                    output.Duplicates++;
+                }
+                else
+                {
+                    OutOfOrder++;
+                    output.OutOfOrder++;
+                }
+            }
+            else
+            {
+                await ApplyAsync(reading, forecaster, output, cancellationToken);
+            }
+        }
+
+        return output;
+    }
+
+    public SensorStatus Status() => new(
+        _primed ? _model!.Id : WarmupModelId,
+        LastApplied,
+        Applied,
+        Duplicates,
+        OutOfOrder,
+        Invalid,
+        _primed,
+        _scaler.Mean,
+        _scaler.Scale,
+        _episode.IsOpen,
+        [.. _state]);
+
+    private static IReadOnlyList<SensorReading> InEventTimeOrder(IReadOnlyList<SensorReading> readings)
+    {
+        for (var i = 1; i < readings.Count; i++)
+        {
+            if (readings[i].Timestamp < readings[i - 1].Timestamp)
+            {
+                // Stable, so equal timestamps keep arrival order and the later copy counts as the duplicate.
+                return [.. readings.OrderBy(r => r.Timestamp)];
+            }
+        }
+
+        return readings;
+    }
+
+    private async ValueTask ApplyAsync(
+        SensorReading reading, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
+    {
+        var model = forecaster.Model;
+        if (_model?.Id != model.Id)
+        {
+            Bind(model);
+        }
+
+        _ring!.Add(reading.Timestamp, reading.Value);
+        if (!_scaler.IsFixed)
+        {
+            _scaler.Observe(reading.Value);
+        }
+
+        if (!_primed && _scaler.Count < model.Warmup)
+        {
+            output.Add(reading, RepeatLast(reading, model));
+            Commit(reading);
+            return;
+        }
+
+        var ratio = 1.0;
+        if (!_primed)
+        {
+            await PrimeAsync(model, forecaster, cancellationToken);
+        }
+        else
+        {
+            ratio = await StepAsync(reading, model, forecaster, output, cancellationToken);
+        }
+
+        output.Add(reading, Predict(reading, model, ratio));
+        Commit(reading);
+    }
+
+    /// <summary>Binds the stream to a (new) model: state is reset and re-warmed from the ring buffer.</summary>
+    private void Bind(ModelDescriptor model)
+    {
+        var ring = new ReadingRing(Math.Max(model.Window, model.Warmup));
+        for (var age = (_ring?.Count ?? 0) - 1; age >= 0; age--)
+        {
+            ring.Add(_ring!.TimestampAt(age), _ring.ValueAt(age));
+        }
+
+        _ring = ring;
+        _model = model;
+        _state = new float[model.StateSize];
+        _forecast = new float[model.Horizon];
+        _primed = false;
+    }
+
+    /// <summary>Fixes the scaler and runs the buffered readings through the model in one call.</summary>
+    private async ValueTask PrimeAsync(ModelDescriptor model, IForecaster forecaster, CancellationToken cancellationToken)
+    {
+        if (!_scaler.IsFixed)
+        {
+            _scaler.Fix(model.MinScale, model.RelativeMinScale);
+            _interval = _ring!.MedianInterval(model.Warmup) is { Ticks: > 0 } observed ? observed : model.SamplingInterval;
+        }
+
+        var inputs = new float[_ring!.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = Normalise(_ring.ValueAt(inputs.Length - 1 - i), model);
+        }
+
+        Array.Clear(_state);
+        await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
+        _primed = true;
+    }
+
+    /// <summary>Scores the reading against its forecast and steps the model; returns the sensor's residual-scale ratio.</summary>
+    private async ValueTask<double> StepAsync(
+        SensorReading reading, ModelDescriptor model, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
+    {
+        var modelSigma = model.ResidualStd[0];
+        var ratio = _residuals.Sigma(modelSigma, options) / modelSigma;
+        var steps = StepsSinceLast(reading.Timestamp);
+        var z = _scaler.Normalise(reading.Value);
+
+        if (steps <= model.Horizon)
+        {
+            var expected = _forecast[steps - 1];
+            var sigma = model.ResidualStd[steps - 1] * ratio;
+            var residual = z - expected;
+            var score = Math.Abs(residual) / sigma;
+            if (steps == 1)
+            {
+                _residuals.Observe(residual, sigma, options);
+            }
+
+            if (_episode.Observe(reading.Timestamp, score, options) is { } severity)
+            {
+                output.Anomalies.Add(new Anomaly(
+                    sensorId,
+                    reading.Timestamp,
+                    reading.Value,
+                    _scaler.Denormalise(expected),
+                    _scaler.Denormalise(expected - (model.IntervalZ * sigma)),
+                    _scaler.Denormalise(expected + (model.IntervalZ * sigma)),
+                    score,
+                    severity,
+                    model.Id,
+                    _episode.Start));
+            }
+
+            if (_episode.ShouldClamp(score, options))
+            {
+                z = expected + (Math.Sign(residual) * options.OpenScore * sigma);
+            }
+        }
+
+        // A gap of a few steps is filled with the model's own forecast, so it keeps its rhythm.
+        var inputs = new float[Math.Min(steps, model.Horizon)];
+        for (var i = 0; i < inputs.Length - 1; i++)
+        {
+            inputs[i] = _forecast[i];
+        }
+
+        inputs[^1] = Clip(z, model);
+        await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
+        return ratio;
+    }
+
+    private int StepsSinceLast(DateTimeOffset timestamp)
+    {
+        var steps = (timestamp - LastApplied!.Value) / _interval;
+        return steps < 1.5 ? 1 : (int)Math.Min(Math.Round(steps), int.MaxValue);
+    }
+
+    private Prediction Predict(SensorReading reading, ModelDescriptor model, double ratio)
+    {
+        var steps = new ForecastStep[model.Horizon];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var half = model.IntervalZ * model.ResidualStd[i] * ratio;
+            steps[i] = new ForecastStep(
+                i + 1,
+                reading.Timestamp + ((i + 1) * _interval),
+                _scaler.Denormalise(_forecast[i]),
+                _scaler.Denormalise(_forecast[i] - half),
+                _scaler.Denormalise(_forecast[i] + half));
+        }
+
+        return new Prediction(sensorId, model.Id, reading.Timestamp, steps);
+    }
+
+    /// <summary>Before warm-up ends: the last value, with a band from the readings' spread so far.</summary>
+    private Prediction RepeatLast(SensorReading reading, ModelDescriptor model)
+    {
+        var interval = LastApplied is { } last && reading.Timestamp > last ? reading.Timestamp - last : model.SamplingInterval;
+        var steps = new ForecastStep[model.Horizon];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var half = model.IntervalZ * _scaler.StandardDeviation * Math.Sqrt(i + 1);
+            steps[i] = new ForecastStep(i + 1, reading.Timestamp + ((i + 1) * interval), reading.Value, reading.Value - half, reading.Value + half);
+        }
+
+        return new Prediction(sensorId, WarmupModelId, reading.Timestamp, steps);
+    }
+
+    private float Normalise(double value, ModelDescriptor model) => Clip(_scaler.Normalise(value), model);
+
+    private static float Clip(double z, ModelDescriptor model) => (float)Math.Clamp(z, -model.Clip, model.Clip);
+
+    private void Commit(SensorReading reading)
+    {
+        LastApplied = reading.Timestamp;
+        Applied++;
+    }
+}
+
+/// <summary>What one <see cref="SensorStream.ApplyAsync(IReadOnlyList{SensorReading}, IForecaster, CancellationToken)"/> call produced.</summary>
+internal sealed class StreamOutput(int capacity)
+{
+    public List<SensorReading> Readings { get; } = new(capacity);
+
+    public List<Prediction> Predictions { get; } = new(capacity);
+
+    public List<Anomaly> Anomalies { get; } = [];
+
+    public int Duplicates { get; set; }
+
+    public int OutOfOrder { get; set; }
+
+    public int Invalid { get; set; }
+
+    public void Add(SensorReading reading, Prediction prediction)
+    {
+        Readings.Add(reading);
+        Predictions.Add(prediction);
+    }
+
+    public ApplyResult ToResult() => new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count);
+
+    public SinkBatch ToSinkBatch() => new(Readings, Predictions, Anomalies);
+}

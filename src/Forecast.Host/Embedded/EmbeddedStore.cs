@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using Forecast.Abstractions;
+
+namespace Forecast.Host.Embedded;
+
+/// <summary>
+/// The default <see cref="IPredictionSink"/> when no InfluxDB is configured: the latest prediction of
+/// every sensor and the most recent anomalies, in memory. A batch is durable once it is held here.
+/// A prediction issued at or before one already held for its sensor is an idempotent rewrite and is
+/// counted as such, which is how replays show up.
+/// </summary>
+internal sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionSink
+{
+    private readonly ConcurrentDictionary<string, Entry> _latest = new(StringComparer.Ordinal);
+    private readonly Queue<Anomaly> _anomalies = new();
+    private long _predictions;
+    private long _rewrites;
+    private long _anomalyCount;
+
+    public long Predictions => Interlocked.Read(ref _predictions);
+
+    public long Rewrites => Interlocked.Read(ref _rewrites);
+
+    public long Anomalies => Interlocked.Read(ref _anomalyCount);
+
+    public int Sensors => _latest.Count;
+
+    public ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken = default)
+    {
+        foreach (var prediction in batch.Predictions)
+        {
+            foreach (var step in prediction.Steps)
+            {
+                if (!double.IsFinite(step.Mean) || !double.IsFinite(step.Lower) || !double.IsFinite(step.Upper))
+                {
+                    return ValueTask.FromException(new ArgumentException(
+                        $"Prediction for {prediction.SensorId} at {prediction.IssuedAt:O} has a non-finite value at step {step.Step}; it is not stored."));
+                }
+            }
+        }
+
+        foreach (var prediction in batch.Predictions)
+        {
+            var entry = _latest.GetOrAdd(prediction.SensorId, static _ => new Entry());
+            lock (entry)
+            {
+                if (entry.Latest is { } held && prediction.IssuedAt <= held.IssuedAt)
+                {
+                    Interlocked.Increment(ref _rewrites);
+                    continue;
+                }
+
+                entry.Latest = prediction;
+            }
+
+            Interlocked.Increment(ref _predictions);
+        }
+
+        if (batch.Anomalies.Count > 0)
+        {
+            lock (_anomalies)
+            {
+                foreach (var anomaly in batch.Anomalies)
+                {
+                    _anomalies.Enqueue(anomaly);
+                    if (_anomalies.Count > anomalyCapacity)
+                    {
+                        _anomalies.Dequeue();
+                    }
+                }
+            }
+
+            Interlocked.Add(ref _anomalyCount, batch.Anomalies.Count);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public Prediction? Latest(string sensorId) => _latest.TryGetValue(sensorId, out var entry) ? entry.Latest : null;
+
+    public IReadOnlyList<Anomaly> RecentAnomalies(int count)
+    {
+        lock (_anomalies)
+        {
+            return [.. _anomalies.Reverse().Take(count)];
+        }
+    }
+
+    private sealed class Entry
+    {
+        public Prediction? Latest { get; set; }
+    }
+}

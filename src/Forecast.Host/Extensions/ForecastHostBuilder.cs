@@ -1,0 +1,28 @@
+namespace Forecast.Host.Extensions;
+
+/// <summary>The application builder every verb starts from: configuration, command line and quiet logs.</summary>
+internal static class ForecastHostBuilder
+{
+    public static HostApplicationBuilder Create(string[] options, IDictionary<string, string?>? defaults = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (defaults is not null)
+        {
+            // Verb defaults sit below the command line and the environment.
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults! });
+        }
+
+        builder.Configuration.AddCommandLine(options, CommandLine.Switches.ToDictionary());
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        return builder;
+    }
+}

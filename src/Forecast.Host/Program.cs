@@ -1,0 +1,22 @@
+using Forecast.Host;
+using Forecast.Host.Benchmarks;
+using Forecast.Host.Extensions;
+using Forecast.Inference.Onnx;
+using Microsoft.Extensions.Options;
+
+var (verbs, options) = CommandLine.Parse(args);
+try
+{
+    return verbs switch
+    {
+        [] or ["run"] => await RunCommand.RunAsync(options),
+        ["bench", "inference"] => await InferenceBenchmark.RunAsync(options),
+        ["bench", "pipeline"] => await PipelineBenchmark.RunAsync(options),
+        _ => Usage.Print(verbs),
+    };
+}
+catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or ModelValidationException or FormatException)
+{
+    Console.Error.WriteLine($"forecast: {exception.Message}");
+    return 2;
+}

@@ -1,0 +1,33 @@
+namespace Forecast.Host;
+
+/// <summary>The help text of the <c>forecast</c> executable.</summary>
+internal static class Usage
+{
+    private const string Text = """
+        forecast: time-series forecasting for sensor streams (Orleans + ONNX Runtime)
+
+        usage:
+          forecast run [--sensors N] [--interval 1s] [--duration 5m] [--model DIR]
+              One silo with embedded defaults: the built-in simulator, the bundled model and the
+              in-memory store. Prints progress every 5 s and a JSON summary on exit.
+          forecast bench inference [--Bench:Seconds 5]
+              ONNX steps/s: one call per step, the batching dispatcher at 10,000 sensors, and
+              recomputing a 32-step window per reading. Prints one JSON line.
+          forecast bench pipeline [--sensors 10000] [--Bench:Seconds 20] [--readings-per-call 4]
+              The embedded pipeline at full speed and at half that rate: readings/s, latency, memory per sensor.
+
+        Any configuration key works as --Section:Key value or the environment variable Section__Key,
+        for example --Inference:MaxBatch 128 or Inference__ExecutionProvider=cuda.
+        """;
+
+    public static int Print(string[] verbs)
+    {
+        if (verbs is not (["help"] or ["--help"]))
+        {
+            Console.Error.WriteLine($"forecast: unknown command '{string.Join(' ', verbs)}'.");
+        }
+
+        Console.Error.WriteLine(Text);
+        return verbs is ["help"] ? 0 : 2;
+    }
+}

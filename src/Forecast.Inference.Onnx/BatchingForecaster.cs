@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Forecast.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Forecast.Inference.Onnx;
+
+/// <summary>
+/// The silo's <see cref="IForecaster"/>: steps from many sensors are queued and coalesced into one
+/// ONNX Runtime call of up to <see cref="OnnxInferenceOptions.MaxBatch"/> rows, and each caller is
+/// completed with its own row. A failed call fails every step in it; none is left waiting.
+/// </summary>
+public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
+{
+    private readonly OnnxModel _model;
+    private readonly OnnxInferenceOptions _options;
+    private readonly ILogger<BatchingForecaster> _logger;
+    private readonly Channel<StepRequest> _queue;
+    private readonly Task[] _workers;
+    private long _pending;
+    private long _steps;
+    private long _batches;
+    private long _failures;
+
+    /// <summary>Starts <see cref="OnnxInferenceOptions.Workers"/> dispatch loops over <paramref name="model"/>.</summary>
+    public BatchingForecaster(OnnxModel model, OnnxInferenceOptions options, ILogger<BatchingForecaster> logger)
+    {
+        _model = model;
+        _options = options;
+        _logger = logger;
+        _queue = Channel.CreateUnbounded<StepRequest>(new UnboundedChannelOptions { SingleReader = options.Workers == 1 });
+        _workers = [.. Enumerable.Range(0, options.Workers).Select(_ => Task.Run(WorkAsync))];
+    }
+
+    /// <inheritdoc />
+    public ModelDescriptor Model => _model.Descriptor;
+
+    /// <summary>Counters since start, for progress lines and benchmarks.</summary>
+    public InferenceStatistics Statistics => new(
+        Interlocked.Read(ref _steps), Interlocked.Read(ref _batches), Interlocked.Read(ref _pending), Interlocked.Read(ref _failures));
+
+    /// <inheritdoc />
+    public ValueTask StepAsync(
+        ReadOnlyMemory<float> inputs, Memory<float> state, Memory<float> forecast, CancellationToken cancellationToken = default)
+    {
+        var model = _model.Descriptor;
+        if (inputs.IsEmpty || inputs.Length % model.Features != 0)
+        {
+            throw new ArgumentException($"Inputs hold {inputs.Length} floats; a step needs a positive multiple of {model.Features}.", nameof(inputs));
+        }
+
+        if (state.Length != model.StateSize || forecast.Length < model.Horizon)
+        {
+            throw new ArgumentException(
+                $"State holds {state.Length} floats and forecast {forecast.Length}; model {model.Id} needs {model.StateSize} and {model.Horizon}.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new StepRequest(inputs, state, forecast);
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(request))
+        {
+            Interlocked.Decrement(ref _pending);
+            throw new ObjectDisposedException(nameof(BatchingForecaster), "The forecaster is stopping.");
+        }
+
+        return new ValueTask(request.Completion.Task);
+    }
+
+    /// <summary>Stops accepting steps, finishes the queued ones and stops the dispatch loops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_workers);
+    }
+
+    private async Task WorkAsync()
+    {
+        using var runner = new StepRunner(_model, _options.MaxBatch, 1);
+        var batch = new List<StepRequest>(_options.MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            await FillAsync(reader, batch);
+            Execute(runner, batch);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Takes what is queued; if the batch is not full, waits up to <see cref="OnnxInferenceOptions.MaxWait"/> for more.</summary>
+    private async ValueTask FillAsync(ChannelReader<StepRequest> reader, List<StepRequest> batch)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+        while (batch.Count < _options.MaxBatch)
+        {
+            if (reader.TryRead(out var request))
+            {
+                batch.Add(request);
+                continue;
+            }
+
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            if (remaining < TimeSpan.FromMilliseconds(2))
+            {
+                // Timers tick in milliseconds; for a sub-millisecond wait, give the core to the grains instead.
+                Thread.Yield();
+                continue;
+            }
+
+            using var timeout = new CancellationTokenSource(remaining);
+            try
+            {
+                if (!await reader.WaitToReadAsync(timeout.Token))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Execute(StepRunner runner, List<StepRequest> batch)
+    {
+        var time = batch[0].Inputs.Length / _model.Descriptor.Features;
+        if (batch.TrueForAll(r => r.Inputs.Length == batch[0].Inputs.Length))
+        {
+            Run(runner, batch, time);
+            return;
+        }
+
+        // Warm-up sequences are longer than live steps; one call needs one sequence length.
+        foreach (var group in batch.GroupBy(r => r.Inputs.Length))
+        {
+            Run(runner, [.. group], group.Key / _model.Descriptor.Features);
+        }
+    }
+
+    private void Run(StepRunner runner, List<StepRequest> rows, int time)
+    {
+        try
+        {
+            runner.Prepare(rows.Count, time);
+            for (var row = 0; row < rows.Count; row++)
+            {
+                rows[row].Inputs.Span.CopyTo(runner.Inputs(row));
+                runner.SetState(row, rows[row].State.Span);
+            }
+
+            runner.Run();
+        }
+        catch (Exception exception)
+        {
+            Interlocked.Add(ref _failures, rows.Count);
+            LogRunFailed(_logger, exception, rows.Count, time);
+            var failure = new InferenceException($"Model {_model.Descriptor.Id} failed a batch of {rows.Count} steps: {exception.Message}", exception);
+            rows.ForEach(r => Complete(r, failure));
+            return;
+        }
+
+        for (var row = 0; row < rows.Count; row++)
+        {
+            var request = rows[row];
+            if (!runner.IsFinite(row))
+            {
+                // Never let a NaN become a prediction (or poison the sensor's state).
+                Interlocked.Increment(ref _failures);
+                Complete(request, new InferenceException($"Model {_model.Descriptor.Id} produced a non-finite output; the step is refused."));
+                continue;
+            }
+
+            runner.CopyOutputs(row, request.State.Span, request.Forecast.Span);
+            Complete(request, null);
+        }
+
+        Interlocked.Add(ref _steps, rows.Count);
+        Interlocked.Increment(ref _batches);
+    }
+
+    private void Complete(StepRequest request, Exception? failure)
+    {
+        Interlocked.Decrement(ref _pending);
+        if (failure is null)
+        {
+            request.Completion.TrySetResult();
+        }
+        else
+        {
+            request.Completion.TrySetException(failure);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ONNX Runtime failed a batch of {Rows} steps of length {Time}; each caller gets the error")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, int rows, int time);
+
+    private sealed class StepRequest(ReadOnlyMemory<float> inputs, Memory<float> state, Memory<float> forecast)
+    {
+        public ReadOnlyMemory<float> Inputs { get; } = inputs;
+
+        public Memory<float> State { get; } = state;
+
+        public Memory<float> Forecast { get; } = forecast;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>Counters of a <see cref="BatchingForecaster"/>.</summary>
+/// <param name="Steps">Sensor steps completed.</param>
+/// <param name="Batches">Model calls made.</param>
+/// <param name="Pending">Steps queued or running now.</param>
+/// <param name="Failures">Steps failed.</param>
+public sealed record InferenceStatistics(long Steps, long Batches, long Pending, long Failures)
+{
+    /// <summary>Average rows per model call.</summary>
+    public double AverageBatch => Batches == 0 ? 0 : (double)Steps / Batches;
+}
+
+/// <summary>A model call failed or gave an output that must not be used.</summary>
+public sealed class InferenceException : Exception
+{
+    /// <summary>Creates the exception with the reason.</summary>
+    public InferenceException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with the reason and its cause.</summary>
+    public InferenceException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}

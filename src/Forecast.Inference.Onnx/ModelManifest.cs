@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Forecast.Inference.Onnx;
+
+/// <summary>The <c>manifest.json</c> shipped next to a model (see <c>onnx/README.md</c>).</summary>
+internal sealed record ModelManifest(
+    string Name,
+    string Version,
+    string Signature,
+    ModelManifest.TensorNames Inputs,
+    ModelManifest.TensorNames Outputs,
+    IReadOnlyList<string> Features,
+    int Layers,
+    int Hidden,
+    int Horizon,
+    int Window,
+    string SamplingInterval,
+    int Opset,
+    ModelManifest.NormalisationSpec Normalisation,
+    ModelManifest.IntervalSpec Interval,
+    string Golden)
+{
+    public const string StatefulStep = "stateful-step";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    public static ModelManifest Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<ModelManifest>(stream, Json)
+                ?? throw new ModelValidationException($"{path}: the manifest is empty.");
+        }
+        catch (JsonException exception)
+        {
+            throw new ModelValidationException($"{path}: the manifest is not valid: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>Tensor names; for inputs <c>X</c>, <c>H0</c>, <c>C0</c>, for outputs <c>Yhat</c>, <c>Hn</c>, <c>Cn</c>.</summary>
+    internal sealed record TensorNames(string? X, string? H0, string? C0, string? Yhat, string? Hn, string? Cn);
+
+    internal sealed record NormalisationSpec(string Method, int Warmup, double MinScale, double RelativeMinScale, double Clip);
+
+    internal sealed record IntervalSpec(string Method, double Level, double Z, IReadOnlyList<double> ResidualStd);
+}
+
+/// <summary>A model, manifest or golden vector that must not be served, with the reason.</summary>
+public sealed class ModelValidationException : Exception
+{
+    /// <summary>Creates the exception with the reason.</summary>
+    public ModelValidationException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with the reason and its cause.</summary>
+    public ModelValidationException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
