@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Forecast.Host.Tests;
+
+/// <summary>The README's main command, run as the real executable.</summary>
+public sealed class RunCommandTests
+{
+    [Fact]
+    public async Task Run_ProcessesSimulatedSensors_AndPrintsASummary()
+    {
+        var (exitCode, stdout, stderr) = await ForecastAsync(
+            "run", "--duration", "12s", "--sensors", "300", "--interval", "100ms",
+            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("readings/s", stdout);
+        var summary = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        var readings = summary.GetProperty("readings").GetInt64();
+        Assert.True(readings > 3_000, $"only {readings} readings in 12 s");
+        Assert.Equal(readings, summary.GetProperty("predictions").GetInt64());
+        Assert.Equal(300, summary.GetProperty("sensors").GetInt32());
+        Assert.Equal(0, summary.GetProperty("failedCalls").GetInt64());
+        Assert.InRange(summary.GetProperty("p99LatencyMs").GetDouble(), 0.001, 5_000);
+    }
+
+    [Theory]
+    [InlineData("--sensors", "0", "Simulator:Sensors")]
+    [InlineData("--duration", "soon", "is not a duration")]
+    [InlineData("--model", "/nonexistent/model", "does not exist")]
+    [InlineData("--Inference:MaxBatch", "0", "Inference:MaxBatch")]
+    public async Task Run_RefusesBadConfiguration_WithAClearMessage(string option, string value, string message)
+    {
+        var (exitCode, _, stderr) = await ForecastAsync(
+            "run", "--duration", "5s", option, value,
+            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task UnknownVerb_PrintsUsage()
+    {
+        var (exitCode, _, stderr) = await ForecastAsync("fly");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("unknown command 'fly'", stderr);
+        Assert.Contains("forecast run", stderr);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> ForecastAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forecast.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start forecast");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"forecast {string.Join(' ', args)} did not exit within 2 minutes:\n{await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

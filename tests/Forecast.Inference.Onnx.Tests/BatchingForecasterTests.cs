@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Forecast.Inference.Onnx.Tests;
+
+public sealed class BatchingForecasterTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly OnnxModel _model = BundledModel.Load();
+
+    [Fact]
+    public async Task StepAsync_GivesEachCallerTheSameResultAsOneCallPerStep()
+    {
+        await using var forecaster = Create(maxBatch: 64);
+        var sensors = Enumerable.Range(0, 300).Select(i => new Sensor(_model, seed: i, time: 1)).ToArray();
+
+        await Task.WhenAll(sensors.Select(s => forecaster.StepAsync(s.Inputs, s.State, s.Forecast).AsTask())).WaitAsync(Patience);
+
+        Assert.All(sensors, s => s.AssertMatchesOneCallPerStep(_model));
+        var stats = forecaster.Statistics;
+        Assert.Equal(300, stats.Steps);
+        Assert.InRange(stats.Batches, 5, 299); // coalesced, and never over 64 rows
+        Assert.Equal(0, stats.Pending);
+    }
+
+    [Fact]
+    public async Task StepAsync_RunsWarmupSequencesAndLiveStepsTogether()
+    {
+        await using var forecaster = Create(maxBatch: 256);
+        var sensors = Enumerable.Range(0, 120).Select(i => new Sensor(_model, seed: i, time: i % 3 == 0 ? 48 : 1)).ToArray();
+
+        await Task.WhenAll(sensors.Select(s => forecaster.StepAsync(s.Inputs, s.State, s.Forecast).AsTask())).WaitAsync(Patience);
+
+        Assert.All(sensors, s => s.AssertMatchesOneCallPerStep(_model));
+    }
+
+    [Fact]
+    public async Task StepAsync_FailsEveryCaller_WhenTheModelCallFails()
+    {
+        using var broken = BundledModel.Load();
+        await using var forecaster = new BatchingForecaster(broken, BundledModel.Options(), NullLogger<BatchingForecaster>.Instance);
+        broken.Dispose(); // every Run on a disposed session throws
+        var sensors = Enumerable.Range(0, 50).Select(i => new Sensor(_model, seed: i, time: 1)).ToArray();
+        var before = sensors.Select(s => s.State.ToArray()).ToArray();
+
+        var calls = sensors.Select(s => forecaster.StepAsync(s.Inputs, s.State, s.Forecast).AsTask()).ToArray();
+        await Task.WhenAny(Task.WhenAll(calls), Task.Delay(Patience));
+
+        Assert.All(calls, c => Assert.IsType<InferenceException>(c.Exception?.InnerException));
+        Assert.All(sensors.Zip(before), pair => Assert.Equal(pair.Second, pair.First.State));
+        Assert.Equal(50, forecaster.Statistics.Failures);
+    }
+
+    [Fact]
+    public async Task StepAsync_RefusesANonFiniteOutput_AndLeavesTheStateUntouched()
+    {
+        await using var forecaster = Create();
+        var poisoned = new Sensor(_model, seed: 1, time: 1);
+        poisoned.Inputs[0] = float.NaN;
+        var healthy = new Sensor(_model, seed: 2, time: 1);
+        var before = poisoned.State.ToArray();
+
+        var error = await Assert.ThrowsAsync<InferenceException>(async () => await forecaster.StepAsync(poisoned.Inputs, poisoned.State, poisoned.Forecast));
+        await forecaster.StepAsync(healthy.Inputs, healthy.State, healthy.Forecast);
+
+        Assert.Contains("non-finite", error.Message);
+        Assert.Equal(before, poisoned.State);
+        healthy.AssertMatchesOneCallPerStep(_model);
+    }
+
+    [Fact]
+    public async Task StepAsync_RejectsBuffersOfTheWrongSize()
+    {
+        await using var forecaster = Create();
+        var d = _model.Descriptor;
+
+        Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(Array.Empty<float>(), new float[d.StateSize], new float[d.Horizon]); });
+        Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(new float[1], new float[3], new float[d.Horizon]); });
+        Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(new float[1], new float[d.StateSize], new float[1]); });
+    }
+
+    public void Dispose() => _model.Dispose();
+
+    private BatchingForecaster Create(int maxBatch = 256) =>
+        new(_model, BundledModel.Options(maxBatch), NullLogger<BatchingForecaster>.Instance);
+
+    /// <summary>One sensor's buffers, with the inputs it started from, to replay them one call at a time.</summary>
+    private sealed class Sensor
+    {
+        private readonly float[] _initialState;
+
+        public Sensor(OnnxModel model, int seed, int time)
+        {
+            var random = new Random(seed);
+            Inputs = [.. Enumerable.Range(0, time).Select(_ => (float)((random.NextDouble() * 4) - 2))];
+            State = [.. Enumerable.Range(0, model.Descriptor.StateSize).Select(_ => (float)((random.NextDouble() * 0.5) - 0.25))];
+            Forecast = new float[model.Descriptor.Horizon];
+            _initialState = [.. State];
+        }
+
+        public float[] Inputs { get; }
+
+        public float[] State { get; }
+
+        public float[] Forecast { get; }
+
+        public void AssertMatchesOneCallPerStep(OnnxModel model)
+        {
+            using var runner = new StepRunner(model, 1, Inputs.Length);
+            runner.Prepare(1, Inputs.Length);
+            Inputs.CopyTo(runner.Inputs(0));
+            runner.SetState(0, _initialState);
+            runner.Run();
+            var state = new float[State.Length];
+            var forecast = new float[Forecast.Length];
+            runner.CopyOutputs(0, state, forecast);
+
+            Assert.All(state.Zip(State), p => Assert.Equal(p.First, p.Second, 1e-5f));
+            Assert.All(forecast.Zip(Forecast), p => Assert.Equal(p.First, p.Second, 1e-5f));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Forecast.Inference.Onnx.Tests;
+
+/// <summary>The model shipped in <c>onnx/models/default</c>, copied next to the tests.</summary>
+internal static class BundledModel
+{
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "models", "default");
+
+    public static OnnxInferenceOptions Options(int maxBatch = 256) => new() { ModelDirectory = Directory, MaxBatch = maxBatch };
+
+    public static OnnxModel Load() => OnnxModel.Load(Directory, Options());
+
+    /// <summary>A private copy of the bundled model folder that a test may damage.</summary>
+    public static string CopyToTemp()
+    {
+        var target = Path.Combine(Path.GetTempPath(), "forecast-model-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(target);
+        foreach (var file in System.IO.Directory.GetFiles(Directory))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        return target;
+    }
+}

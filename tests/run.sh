@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of Forecast on a fresh machine: installs the real servers the tests start
+# (from Debian's packages) when they are missing, then runs `dotnet test` on the solution.
+# Extra arguments go to `dotnet test` (for example: --filter FullyQualifiedName~Grains).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
+
+if ((${#packages[@]})); then
+    echo "tests/run.sh: installing ${packages[*]} from Debian" >&2
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    # Debian's package starts a system-wide influxd where systemd runs; the tests start their own.
+fi
+
+exec dotnet test Forecast.sln -c Release --logger "console;verbosity=normal" "$@"
