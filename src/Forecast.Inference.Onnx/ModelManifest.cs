@@ -8,8 +8,8 @@ internal sealed record ModelManifest(
     string Name,
     string Version,
     string Signature,
-    ModelManifest.TensorNames Inputs,
-    ModelManifest.TensorNames Outputs,
+    ModelManifest.InputNames Inputs,
+    ModelManifest.OutputNames Outputs,
     IReadOnlyList<string> Features,
     int Layers,
     int Hidden,
@@ -44,8 +44,11 @@ internal sealed record ModelManifest(
         }
     }
 
-    /// <summary>Tensor names; for inputs <c>X</c>, <c>H0</c>, <c>C0</c>, for outputs <c>Yhat</c>, <c>Hn</c>, <c>Cn</c>.</summary>
-    internal sealed record TensorNames(string? X, string? H0, string? C0, string? Yhat, string? Hn, string? Cn);
+    /// <summary>The graph's input tensor names.</summary>
+    internal sealed record InputNames(string X, string H0, string C0);
+
+    /// <summary>The graph's output tensor names.</summary>
+    internal sealed record OutputNames(string Yhat, string Hn, string Cn);
 
     internal sealed record NormalisationSpec(string Method, int Warmup, double MinScale, double RelativeMinScale, double Clip);
 

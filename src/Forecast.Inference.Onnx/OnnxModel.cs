@@ -22,8 +22,8 @@ public sealed class OnnxModel : IDisposable
         Manifest = manifest;
         Descriptor = descriptor;
         Directory = directory;
-        InputNames = [manifest.Inputs.X!, manifest.Inputs.H0!, manifest.Inputs.C0!];
-        OutputNames = [manifest.Outputs.Yhat!, manifest.Outputs.Hn!, manifest.Outputs.Cn!];
+        InputNames = [manifest.Inputs.X, manifest.Inputs.H0, manifest.Inputs.C0];
+        OutputNames = [manifest.Outputs.Yhat, manifest.Outputs.Hn, manifest.Outputs.Cn];
     }
 
     /// <summary>What sensors need to know about this model.</summary>
@@ -44,6 +44,24 @@ public sealed class OnnxModel : IDisposable
     /// <exception cref="ModelValidationException">The model must not be served; the message says why.</exception>
     public static OnnxModel Load(string directory, OnnxInferenceOptions options)
     {
+        var model = Open(directory, options);
+        try
+        {
+            model.CheckGraph();
+            model.CheckGolden(Path.Combine(directory, model.Manifest.Golden));
+            model.CheckFiniteOnRandomInputs();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the manifest and creates the session, without checking the graph or its outputs.</summary>
+    internal static OnnxModel Open(string directory, OnnxInferenceOptions options)
+    {
         var modelPath = Path.Combine(directory, "model.onnx");
         var manifestPath = Path.Combine(directory, "manifest.json");
         foreach (var path in new[] { modelPath, manifestPath })
@@ -62,20 +80,7 @@ public sealed class OnnxModel : IDisposable
 
         var manifest = ModelManifest.Read(manifestPath);
         var descriptor = Describe(manifest, manifestPath);
-        var session = CreateSession(modelPath, options);
-        var model = new OnnxModel(session, manifest, descriptor, directory);
-        try
-        {
-            model.CheckGraph();
-            model.CheckGolden(Path.Combine(directory, manifest.Golden));
-            model.CheckFiniteOnRandomInputs();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return new OnnxModel(CreateSession(modelPath, options), manifest, descriptor, directory);
     }
 
     /// <inheritdoc />
@@ -106,8 +111,6 @@ public sealed class OnnxModel : IDisposable
 
         Require(m.Signature == ModelManifest.StatefulStep, $"signature '{m.Signature}' is not served; use '{ModelManifest.StatefulStep}'.");
         Require(!string.IsNullOrWhiteSpace(m.Name) && !string.IsNullOrWhiteSpace(m.Version), "name and version are required.");
-        Require(m.Inputs.X is not null && m.Inputs.H0 is not null && m.Inputs.C0 is not null, "inputs must name x, h0 and c0.");
-        Require(m.Outputs.Yhat is not null && m.Outputs.Hn is not null && m.Outputs.Cn is not null, "outputs must name yhat, hn and cn.");
         Require(m.Features.Count == 1, $"{m.Features.Count} features declared; the serving path feeds one (the reading's value).");
         Require(m.Layers >= 1 && m.Hidden >= 1 && m.Horizon >= 1, "layers, hidden and horizon must be at least 1.");
         Require(m.Normalisation.Warmup >= 2, "normalisation.warmup must be at least 2 readings.");

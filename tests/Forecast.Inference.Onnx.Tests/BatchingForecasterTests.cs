@@ -36,10 +36,14 @@ public sealed class BatchingForecasterTests : IDisposable
     [Fact]
     public async Task StepAsync_FailsEveryCaller_WhenTheModelCallFails()
     {
-        using var broken = BundledModel.Load();
+        // Its manifest says hidden 16 and the graph has 32, so ONNX Runtime rejects every call.
+        var folder = BundledModel.CopyToTemp();
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json")))!;
+        manifest["hidden"] = 16;
+        File.WriteAllText(Path.Combine(folder, "manifest.json"), manifest.ToJsonString());
+        using var broken = OnnxModel.Open(folder, BundledModel.Options());
         await using var forecaster = new BatchingForecaster(broken, BundledModel.Options(), NullLogger<BatchingForecaster>.Instance);
-        broken.Dispose(); // every Run on a disposed session throws
-        var sensors = Enumerable.Range(0, 50).Select(i => new Sensor(_model, seed: i, time: 1)).ToArray();
+        var sensors = Enumerable.Range(0, 50).Select(i => new Sensor(broken, seed: i, time: 1)).ToArray();
         var before = sensors.Select(s => s.State.ToArray()).ToArray();
 
         var calls = sensors.Select(s => forecaster.StepAsync(s.Inputs, s.State, s.Forecast).AsTask()).ToArray();
@@ -48,23 +52,23 @@ public sealed class BatchingForecasterTests : IDisposable
         Assert.All(calls, c => Assert.IsType<InferenceException>(c.Exception?.InnerException));
         Assert.All(sensors.Zip(before), pair => Assert.Equal(pair.Second, pair.First.State));
         Assert.Equal(50, forecaster.Statistics.Failures);
+        Assert.Equal(0, forecaster.Statistics.Pending);
     }
 
     [Fact]
     public async Task StepAsync_RefusesANonFiniteOutput_AndLeavesTheStateUntouched()
     {
-        await using var forecaster = Create();
-        var poisoned = new Sensor(_model, seed: 1, time: 1);
-        poisoned.Inputs[0] = float.NaN;
-        var healthy = new Sensor(_model, seed: 2, time: 1);
-        var before = poisoned.State.ToArray();
+        using var poisoned = OnnxModel.Open(FaultyModels.NanOutput, BundledModel.Options());
+        await using var forecaster = new BatchingForecaster(poisoned, BundledModel.Options(), NullLogger<BatchingForecaster>.Instance);
+        var sensor = new Sensor(poisoned, seed: 1, time: 1);
+        var before = sensor.State.ToArray();
+        var forecastBefore = sensor.Forecast.ToArray();
 
-        var error = await Assert.ThrowsAsync<InferenceException>(async () => await forecaster.StepAsync(poisoned.Inputs, poisoned.State, poisoned.Forecast));
-        await forecaster.StepAsync(healthy.Inputs, healthy.State, healthy.Forecast);
+        var error = await Assert.ThrowsAsync<InferenceException>(async () => await forecaster.StepAsync(sensor.Inputs, sensor.State, sensor.Forecast));
 
         Assert.Contains("non-finite", error.Message);
-        Assert.Equal(before, poisoned.State);
-        healthy.AssertMatchesOneCallPerStep(_model);
+        Assert.Equal(before, sensor.State);
+        Assert.Equal(forecastBefore, sensor.Forecast);
     }
 
     [Fact]

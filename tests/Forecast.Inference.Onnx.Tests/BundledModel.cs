@@ -22,3 +22,10 @@ internal static class BundledModel
         return target;
     }
 }
+
+/// <summary>Broken models made by <c>onnx/testing/make_faulty_models.py</c>, committed with the tests.</summary>
+internal static class FaultyModels
+{
+    /// <summary>The bundled graph with its forecast multiplied by NaN.</summary>
+    public static string NanOutput { get; } = Path.Combine(AppContext.BaseDirectory, "models", "nan-output");
+}

@@ -71,6 +71,13 @@ public sealed class OnnxModelTests
         Assert.Contains("Golden case 0", error.Message);
     }
 
+    [Fact]
+    public void Load_RefusesAModelWhoseOutputsAreNotFinite()
+    {
+        var error = Assert.Throws<ModelValidationException>(() => OnnxModel.Load(FaultyModels.NanOutput, BundledModel.Options()));
+        Assert.Contains("Golden case 0", error.Message);
+    }
+
     [Theory]
     [InlineData("manifest.json", "does not exist")]
     [InlineData("model.onnx", "does not exist")]
