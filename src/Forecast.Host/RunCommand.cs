@@ -21,8 +21,14 @@ internal static class RunCommand
 
         using var host = builder.Build();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        await host.StartAsync();
         var started = Stopwatch.GetTimestamp();
-        await host.RunAsync(stop.Token);
+        using (stop.Token.Register(lifetime.StopApplication))
+        {
+            await host.WaitForShutdownAsync();
+        }
+
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();

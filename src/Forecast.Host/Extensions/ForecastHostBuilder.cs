@@ -21,8 +21,9 @@ internal static class ForecastHostBuilder
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Orleans and its dependencies log every placement at Information; keep the console for our own lines.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Forecast", LogLevel.Information);
         return builder;
     }
 }
