@@ -82,8 +82,12 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         while (await reader.WaitToReadAsync())
         {
             await FillAsync(reader, batch);
-            Execute(runner, batch);
-            batch.Clear();
+            if (batch.Count > 0)
+            {
+                // Another worker may have taken everything between the wake-up and the read.
+                Execute(runner, batch);
+                batch.Clear();
+            }
         }
     }
 

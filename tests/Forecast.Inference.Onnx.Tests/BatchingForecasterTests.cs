@@ -72,6 +72,23 @@ public sealed class BatchingForecasterTests : IDisposable
     }
 
     [Fact]
+    public async Task StepAsync_CompletesEveryCaller_WithSeveralWorkers()
+    {
+        var options = BundledModel.Options(maxBatch: 8);
+        options.Workers = 3;
+        await using var forecaster = new BatchingForecaster(_model, options, NullLogger<BatchingForecaster>.Instance);
+
+        for (var round = 0; round < 20; round++)
+        {
+            var sensors = Enumerable.Range(0, 1 + (round * 7 % 40)).Select(i => new Sensor(_model, seed: i, time: 1)).ToArray();
+            await Task.WhenAll(sensors.Select(s => forecaster.StepAsync(s.Inputs, s.State, s.Forecast).AsTask())).WaitAsync(Patience);
+            Assert.All(sensors, s => s.AssertMatchesOneCallPerStep(_model));
+        }
+
+        Assert.Equal(0, forecaster.Statistics.Pending);
+    }
+
+    [Fact]
     public async Task StepAsync_RejectsBuffersOfTheWrongSize()
     {
         await using var forecaster = Create();
