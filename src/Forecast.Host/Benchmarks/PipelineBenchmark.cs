@@ -53,9 +53,9 @@ internal static class PipelineBenchmark
         var perSensor = (ManagedBytes() - baseline) / (double)sensors.Length;
         Console.Error.WriteLine($"  warmed up {store.Sensors:N0} sensors; managed memory {perSensor:N0} bytes per sensor");
 
-        var full = await MeasureAsync(driver, metrics, forecaster, sensors, perCall, TimeSpan.FromSeconds(seconds), null, tick);
+        var full = await MeasureFullSpeedAsync(driver, metrics, forecaster, sensors, perCall, TimeSpan.FromSeconds(seconds), tick);
         Console.Error.WriteLine($"  full speed: {full.ReadingsPerSecond:N0} readings/s, p50 {full.P50Ms:N1} ms, p99 {full.P99Ms:N1} ms, batch {full.AverageBatch:N1}");
-        var half = await MeasureAsync(driver, metrics, forecaster, sensors, perCall, TimeSpan.FromSeconds(seconds / 2), full.ReadingsPerSecond / 2, full.NextTick);
+        var half = await MeasurePacedAsync(driver, metrics, forecaster, sensors, perCall, TimeSpan.FromSeconds(seconds / 2), full.ReadingsPerSecond / 2, full.NextTick);
         Console.Error.WriteLine($"  half rate:  {half.ReadingsPerSecond:N0} readings/s, p50 {half.P50Ms:N1} ms, p99 {half.P99Ms:N1} ms, batch {half.AverageBatch:N1}");
 
         await host.StopAsync();
@@ -84,41 +84,59 @@ internal static class PipelineBenchmark
 
     private sealed record Phase(double ReadingsPerSecond, double P50Ms, double P99Ms, double AverageBatch, long NextTick);
 
-    /// <summary>Sends tick groups for <paramref name="duration"/>, as fast as possible or paced to <paramref name="rate"/> readings/s.</summary>
-    private static async Task<Phase> MeasureAsync(
+    /// <summary>Sends tick groups for <paramref name="duration"/> as fast as the pipeline takes them.</summary>
+    private static async Task<Phase> MeasureFullSpeedAsync(
         ReadingDriver driver, PipelineMetrics metrics, BatchingForecaster forecaster, SimulatedSensor[] sensors,
-        int perCall, TimeSpan duration, double? rate, long tick)
+        int perCall, TimeSpan duration, long tick)
     {
-        metrics.Latency.Reset();
-        var appliedBefore = metrics.Applied;
-        var statsBefore = forecaster.Statistics;
+        var before = Snapshot.Take(metrics, forecaster);
         var started = Stopwatch.GetTimestamp();
-        var groups = 0;
         while (Stopwatch.GetElapsedTime(started) < duration)
         {
-            if (rate is { } perSecond)
-            {
-                var due = TimeSpan.FromSeconds(groups * perCall * sensors.Length / perSecond) - Stopwatch.GetElapsedTime(started);
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due);
-                }
-            }
-
             tick = await SendTicksAsync(driver, sensors, tick, perCall);
-            groups++;
         }
 
         await driver.DrainAsync();
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var stats = forecaster.Statistics;
-        var batches = Math.Max(1, stats.Batches - statsBefore.Batches);
-        return new Phase(
-            (metrics.Applied - appliedBefore) / elapsed,
-            metrics.Latency.PercentileMs(0.5),
-            metrics.Latency.PercentileMs(0.99),
-            (double)(stats.Steps - statsBefore.Steps) / batches,
-            tick);
+        return before.PhaseSince(metrics, forecaster, Stopwatch.GetElapsedTime(started), tick);
+    }
+
+    /// <summary>
+    /// Sends calls evenly spread in time at <paramref name="rate"/> readings/s, sensor after sensor, as
+    /// traffic arrives in production. Latency counts from each call's due time, so falling behind shows.
+    /// </summary>
+    private static async Task<Phase> MeasurePacedAsync(
+        ReadingDriver driver, PipelineMetrics metrics, BatchingForecaster forecaster, SimulatedSensor[] sensors,
+        int perCall, TimeSpan duration, double rate, long tick)
+    {
+        var before = Snapshot.Take(metrics, forecaster);
+        var callsPerSecond = rate / perCall;
+        var started = Stopwatch.GetTimestamp();
+        for (long call = 0; ; call++)
+        {
+            var due = TimeSpan.FromSeconds(call / callsPerSecond);
+            if (due >= duration)
+            {
+                break;
+            }
+
+            var wait = due - Stopwatch.GetElapsedTime(started);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+
+            var sensor = sensors[call % sensors.Length];
+            if (call > 0 && call % sensors.Length == 0)
+            {
+                tick += perCall;
+            }
+
+            var dueTimestamp = started + (long)(due.TotalSeconds * Stopwatch.Frequency);
+            await driver.SendAsync(sensor.Id, MakeReadings(sensor, tick, perCall), dueTimestamp, CancellationToken.None);
+        }
+
+        await driver.DrainAsync();
+        return before.PhaseSince(metrics, forecaster, Stopwatch.GetElapsedTime(started), tick + perCall);
     }
 
     /// <summary>Generates <paramref name="ticks"/> consecutive readings per sensor and sends each sensor's in one call.</summary>
@@ -127,17 +145,43 @@ internal static class PipelineBenchmark
         var madeAt = Stopwatch.GetTimestamp();
         foreach (var sensor in sensors)
         {
-            var readings = new SensorReading[ticks];
-            for (var i = 0; i < ticks; i++)
-            {
-                var t = tick + i;
-                readings[i] = new SensorReading(sensor.Id, Epoch.AddMinutes(t), sensor.Next(t));
-            }
-
-            await driver.SendAsync(sensor.Id, readings, madeAt, CancellationToken.None);
+            await driver.SendAsync(sensor.Id, MakeReadings(sensor, tick, ticks), madeAt, CancellationToken.None);
         }
 
         return tick + ticks;
+    }
+
+    private static SensorReading[] MakeReadings(SimulatedSensor sensor, long tick, int count)
+    {
+        var readings = new SensorReading[count];
+        for (var i = 0; i < count; i++)
+        {
+            var t = tick + i;
+            readings[i] = new SensorReading(sensor.Id, Epoch.AddMinutes(t), sensor.Next(t));
+        }
+
+        return readings;
+    }
+
+    /// <summary>Counters at the start of a phase.</summary>
+    private sealed record Snapshot(long Applied, InferenceStatistics Inference)
+    {
+        public static Snapshot Take(PipelineMetrics metrics, BatchingForecaster forecaster)
+        {
+            metrics.Latency.Reset();
+            return new Snapshot(metrics.Applied, forecaster.Statistics);
+        }
+
+        public Phase PhaseSince(PipelineMetrics metrics, BatchingForecaster forecaster, TimeSpan elapsed, long nextTick)
+        {
+            var stats = forecaster.Statistics;
+            return new Phase(
+                (metrics.Applied - Applied) / elapsed.TotalSeconds,
+                metrics.Latency.PercentileMs(0.5),
+                metrics.Latency.PercentileMs(0.99),
+                (double)(stats.Steps - Inference.Steps) / Math.Max(1, stats.Batches - Inference.Batches),
+                nextTick);
+        }
     }
 
     private static long ManagedBytes()
