@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Forecast.Sinks.InfluxDb;
 
-/// <summary>The sink's condition, as the health endpoint shows it.</summary>
+/// <summary>The sink's condition, as the health endpoint shows it (serialized by name).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InfluxDbSinkState>))]
 public enum InfluxDbSinkState
 {
     /// <summary>The last write succeeded (or none was needed yet).</summary>
@@ -30,7 +33,7 @@ public sealed class InfluxDbSinkHealth
     private long _nonFiniteValues;
     private long _invalidBatches;
     private long _requests;
-    private long _retries;
+    private long _failedRequests;
 
     internal InfluxDbSinkHealth(string target)
     {
@@ -106,8 +109,8 @@ public sealed class InfluxDbSinkHealth
     /// <summary>HTTP write requests made, retries included.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    /// <summary>Requests that failed and were retried.</summary>
-    public long Retries => Interlocked.Read(ref _retries);
+    /// <summary>Requests that failed for reasons other than the lines (network, 5xx, 429, …); each is retried unless retries ran out.</summary>
+    public long FailedRequests => Interlocked.Read(ref _failedRequests);
 
     internal void AddBuffered(long lines) => Interlocked.Add(ref _bufferedLines, lines);
 
@@ -141,7 +144,7 @@ public sealed class InfluxDbSinkHealth
 
     internal void Failed(string error, bool down, DateTimeOffset now)
     {
-        Interlocked.Increment(ref _retries);
+        Interlocked.Increment(ref _failedRequests);
         lock (_lock)
         {
             _state = down ? InfluxDbSinkState.Down : InfluxDbSinkState.Degraded;

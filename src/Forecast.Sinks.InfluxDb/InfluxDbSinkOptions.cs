@@ -66,8 +66,9 @@ public sealed class InfluxDbSinkOptions
     public int BatchSize { get; set; } = 5_000;
 
     /// <summary>
-    /// How long the writer waits for more lines once a batch has started and is not yet full.
-    /// Default 100 ms; zero sends whatever is buffered at once.
+    /// Longest time the writer waits for more lines once a batch has started and is not yet full.
+    /// It sends earlier when no write arrived for 2 ms, so callers that wait for durability before
+    /// writing again are not held for the whole linger. Default 100 ms; zero sends whatever is buffered at once.
     /// </summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(100);
 

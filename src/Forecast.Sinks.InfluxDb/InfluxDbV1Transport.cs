@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -51,7 +50,7 @@ internal sealed class InfluxDbV1Transport : IInfluxDbTransport
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
-        using var content = _gzip ? Compress(body) : new ReadOnlyMemoryContent(body);
+        using HttpContent content = _gzip ? Compress(body) : new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
         if (_gzip)
         {

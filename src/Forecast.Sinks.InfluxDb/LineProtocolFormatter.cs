@@ -85,12 +85,9 @@ internal sealed class LineProtocolFormatter
                 WriteTag(buffer, prediction.SensorId);
                 buffer.Write(",step="u8);
                 WriteInteger(buffer, step.Step);
-                buffer.Write(" yhat="u8);
-                WriteDouble(buffer, step.Mean);
-                buffer.Write(",lower="u8);
-                WriteDouble(buffer, step.Lower);
-                buffer.Write(",upper="u8);
-                WriteDouble(buffer, step.Upper);
+                WriteField(buffer, " yhat="u8, step.Mean);
+                WriteField(buffer, ",lower="u8, step.Lower);
+                WriteField(buffer, ",upper="u8, step.Upper);
                 WriteTimestamp(buffer, step.TargetTime);
                 lines++;
             }
@@ -102,16 +99,12 @@ internal sealed class LineProtocolFormatter
             WriteTag(buffer, anomaly.Model);
             buffer.Write(",sensor="u8);
             WriteTag(buffer, anomaly.SensorId);
-            buffer.Write(anomaly.Severity == AnomalySeverity.Critical ? ",severity=critical value="u8 : ",severity=warning value="u8);
-            WriteDouble(buffer, anomaly.Value);
-            buffer.Write(",expected="u8);
-            WriteDouble(buffer, anomaly.Expected);
-            buffer.Write(",score="u8);
-            WriteDouble(buffer, anomaly.Score);
-            buffer.Write(",lower="u8);
-            WriteDouble(buffer, anomaly.Lower);
-            buffer.Write(",upper="u8);
-            WriteDouble(buffer, anomaly.Upper);
+            buffer.Write(anomaly.Severity == AnomalySeverity.Critical ? ",severity=critical"u8 : ",severity=warning"u8);
+            WriteField(buffer, " value="u8, anomaly.Value);
+            WriteField(buffer, ",expected="u8, anomaly.Expected);
+            WriteField(buffer, ",score="u8, anomaly.Score);
+            WriteField(buffer, ",lower="u8, anomaly.Lower);
+            WriteField(buffer, ",upper="u8, anomaly.Upper);
             WriteTimestamp(buffer, anomaly.Timestamp);
             lines++;
         }
@@ -122,8 +115,7 @@ internal sealed class LineProtocolFormatter
             {
                 buffer.Write("reading,sensor="u8);
                 WriteTag(buffer, reading.SensorId);
-                buffer.Write(" value="u8);
-                WriteDouble(buffer, reading.Value);
+                WriteField(buffer, " value="u8, reading.Value);
                 WriteTimestamp(buffer, reading.Timestamp);
                 lines++;
             }
@@ -134,48 +126,8 @@ internal sealed class LineProtocolFormatter
 
     private void Validate(SinkBatch batch)
     {
-        // Cheap pass first; the descriptive pass below only runs for a batch that is refused.
-        if (IsValid(batch))
-        {
-            return;
-        }
-
-        var nonFinite = 0;
-        var problems = new List<string>();
-
-        void Problem(string text)
-        {
-            if (problems.Count < MaxExamples)
-            {
-                problems.Add(text);
-            }
-        }
-
-        void Check(double value, string measurement, string sensor, string field, DateTimeOffset time)
-        {
-            if (!double.IsFinite(value))
-            {
-                nonFinite++;
-                Problem($"{measurement} sensor={sensor} at {time:O}: {field}={value.ToString(CultureInfo.InvariantCulture)}");
-            }
-        }
-
-        void CheckTag(string? value, string measurement, string tag)
-        {
-            if (TagProblem(value) is { } reason)
-            {
-                Problem($"{measurement} tag {tag}={Describe(value)}: {reason}");
-            }
-        }
-
-        void CheckTime(DateTimeOffset time, string measurement, string sensor)
-        {
-            if (!InNanosecondRange(time))
-            {
-                Problem($"{measurement} sensor={sensor} at {time:O}: time outside 1677-09-21..2262-04-11, which nanosecond timestamps cannot carry");
-            }
-        }
-
+        // Allocates only once something is wrong: the report is created by the first problem.
+        Problems? problems = null;
         foreach (var prediction in batch.Predictions)
         {
             var steps = prediction.Steps;
@@ -189,98 +141,70 @@ internal sealed class LineProtocolFormatter
                 }
 
                 anyStep = true;
-                Check(step.Mean, "prediction", prediction.SensorId, $"step {step.Step} yhat", step.TargetTime);
-                Check(step.Lower, "prediction", prediction.SensorId, $"step {step.Step} lower", step.TargetTime);
-                Check(step.Upper, "prediction", prediction.SensorId, $"step {step.Step} upper", step.TargetTime);
-                CheckTime(step.TargetTime, "prediction", prediction.SensorId);
+                CheckValue(ref problems, "prediction", prediction.SensorId, step.Step, "yhat", step.Mean, step.TargetTime);
+                CheckValue(ref problems, "prediction", prediction.SensorId, step.Step, "lower", step.Lower, step.TargetTime);
+                CheckValue(ref problems, "prediction", prediction.SensorId, step.Step, "upper", step.Upper, step.TargetTime);
+                CheckTime(ref problems, "prediction", prediction.SensorId, step.TargetTime);
             }
 
             if (anyStep)
             {
-                CheckTag(prediction.SensorId, "prediction", "sensor");
-                CheckTag(prediction.Model, "prediction", "model");
+                CheckTag(ref problems, "prediction", "sensor", prediction.SensorId);
+                CheckTag(ref problems, "prediction", "model", prediction.Model);
             }
         }
 
         foreach (var anomaly in batch.Anomalies)
         {
-            Check(anomaly.Value, "anomaly", anomaly.SensorId, "value", anomaly.Timestamp);
-            Check(anomaly.Expected, "anomaly", anomaly.SensorId, "expected", anomaly.Timestamp);
-            Check(anomaly.Score, "anomaly", anomaly.SensorId, "score", anomaly.Timestamp);
-            Check(anomaly.Lower, "anomaly", anomaly.SensorId, "lower", anomaly.Timestamp);
-            Check(anomaly.Upper, "anomaly", anomaly.SensorId, "upper", anomaly.Timestamp);
-            CheckTime(anomaly.Timestamp, "anomaly", anomaly.SensorId);
-            CheckTag(anomaly.SensorId, "anomaly", "sensor");
-            CheckTag(anomaly.Model, "anomaly", "model");
+            CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "value", anomaly.Value, anomaly.Timestamp);
+            CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "expected", anomaly.Expected, anomaly.Timestamp);
+            CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "score", anomaly.Score, anomaly.Timestamp);
+            CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "lower", anomaly.Lower, anomaly.Timestamp);
+            CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "upper", anomaly.Upper, anomaly.Timestamp);
+            CheckTime(ref problems, "anomaly", anomaly.SensorId, anomaly.Timestamp);
+            CheckTag(ref problems, "anomaly", "sensor", anomaly.SensorId);
+            CheckTag(ref problems, "anomaly", "model", anomaly.Model);
         }
 
         if (_writeReadings)
         {
             foreach (var reading in batch.Readings)
             {
-                Check(reading.Value, "reading", reading.SensorId, "value", reading.Timestamp);
-                CheckTime(reading.Timestamp, "reading", reading.SensorId);
-                CheckTag(reading.SensorId, "reading", "sensor");
+                CheckValue(ref problems, "reading", reading.SensorId, 0, "value", reading.Value, reading.Timestamp);
+                CheckTime(ref problems, "reading", reading.SensorId, reading.Timestamp);
+                CheckTag(ref problems, "reading", "sensor", reading.SensorId);
             }
         }
 
-        var text = new StringBuilder();
-        text.Append(nonFinite > 0
-            ? $"Refused a batch with {nonFinite} non-finite value(s); nothing of it was written. "
-            : "Refused a batch with values line protocol cannot carry; nothing of it was written. ");
-        text.AppendJoin("; ", problems);
-        throw new InfluxDbInvalidPointException(text.ToString(), nonFinite);
+        if (problems is not null)
+        {
+            throw problems.ToException();
+        }
     }
 
-    private bool IsValid(SinkBatch batch)
+    private static void CheckValue(ref Problems? problems, string measurement, string sensor, int step, string field, double value, DateTimeOffset time)
     {
-        foreach (var prediction in batch.Predictions)
+        if (!double.IsFinite(value))
         {
-            var steps = prediction.Steps;
-            var anyStep = false;
-            for (var i = 0; i < steps.Count; i++)
-            {
-                var step = steps[i];
-                if (!_steps.Includes(step.Step, i, steps.Count))
-                {
-                    continue;
-                }
-
-                anyStep = true;
-                if (!double.IsFinite(step.Mean) || !double.IsFinite(step.Lower) || !double.IsFinite(step.Upper) || !InNanosecondRange(step.TargetTime))
-                {
-                    return false;
-                }
-            }
-
-            if (anyStep && (TagProblem(prediction.SensorId) is not null || TagProblem(prediction.Model) is not null))
-            {
-                return false;
-            }
+            var where = step > 0 ? $"step {step} " : "";
+            (problems ??= new()).Add($"{measurement} sensor={sensor} at {time:O}: {where}{field}={value.ToString(CultureInfo.InvariantCulture)}", nonFinite: true);
         }
+    }
 
-        foreach (var anomaly in batch.Anomalies)
+    private static void CheckTime(ref Problems? problems, string measurement, string sensor, DateTimeOffset time)
+    {
+        if (!InNanosecondRange(time))
         {
-            if (!double.IsFinite(anomaly.Value) || !double.IsFinite(anomaly.Expected) || !double.IsFinite(anomaly.Score)
-                || !double.IsFinite(anomaly.Lower) || !double.IsFinite(anomaly.Upper) || !InNanosecondRange(anomaly.Timestamp)
-                || TagProblem(anomaly.SensorId) is not null || TagProblem(anomaly.Model) is not null)
-            {
-                return false;
-            }
+            (problems ??= new()).Add($"{measurement} sensor={sensor} at {time:O}: time outside 1677-09-21..2262-04-11, which nanosecond timestamps cannot carry", nonFinite: false);
         }
+    }
 
-        if (_writeReadings)
+    private static void CheckTag(ref Problems? problems, string measurement, string tag, string? value)
+    {
+        if (TagProblem(value) is { } reason)
         {
-            foreach (var reading in batch.Readings)
-            {
-                if (!double.IsFinite(reading.Value) || !InNanosecondRange(reading.Timestamp) || TagProblem(reading.SensorId) is not null)
-                {
-                    return false;
-                }
-            }
+            (problems ??= new()).Add($"{measurement} tag {tag}={Describe(value)}: {reason}", nonFinite: false);
         }
-
-        return true;
     }
 
     internal static string? TagProblem(string? value)
@@ -351,6 +275,12 @@ internal sealed class LineProtocolFormatter
         buffer.Advance(written);
     }
 
+    private static void WriteField(LineBuffer buffer, ReadOnlySpan<byte> separatorAndKey, double value)
+    {
+        buffer.Write(separatorAndKey);
+        WriteDouble(buffer, value);
+    }
+
     private static void WriteDouble(LineBuffer buffer, double value)
     {
         // Shortest text that round-trips, so a replay sends the very same value; exponents ("1E+20")
@@ -365,5 +295,34 @@ internal sealed class LineProtocolFormatter
         buffer.Write((byte)' ');
         WriteInteger(buffer, (time.UtcTicks - UnixEpochTicks) * 100);
         buffer.Write((byte)'\n');
+    }
+
+    /// <summary>What is wrong with a batch: the count of non-finite values and the first few problems.</summary>
+    private sealed class Problems
+    {
+        private readonly List<string> _examples = [];
+        private int _nonFinite;
+
+        public void Add(string problem, bool nonFinite)
+        {
+            if (nonFinite)
+            {
+                _nonFinite++;
+            }
+
+            if (_examples.Count < MaxExamples)
+            {
+                _examples.Add(problem);
+            }
+        }
+
+        public InfluxDbInvalidPointException ToException()
+        {
+            var text = new StringBuilder(_nonFinite > 0
+                ? $"Refused a batch with {_nonFinite} non-finite value(s); nothing of it was written. "
+                : "Refused a batch with values line protocol cannot carry; nothing of it was written. ");
+            text.AppendJoin("; ", _examples);
+            return new InfluxDbInvalidPointException(text.ToString(), _nonFinite);
+        }
     }
 }

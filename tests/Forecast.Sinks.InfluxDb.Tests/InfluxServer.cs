@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Forecast.Sinks.InfluxDb.Tests;
@@ -209,7 +208,7 @@ public sealed class InfluxServer : IAsyncDisposable
     private static object? Value(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Number => element.TryGetInt64(out var l) && !element.GetRawText().Contains('.', StringComparison.Ordinal) && !element.GetRawText().Contains('e', StringComparison.OrdinalIgnoreCase)
-            ? l
+            ? (object)l
             : element.GetDouble(),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Null => null,

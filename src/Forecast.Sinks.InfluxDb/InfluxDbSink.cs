@@ -1,0 +1,627 @@
+using System.Buffers;
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Threading.Channels;
+using Forecast.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Forecast.Sinks.InfluxDb;
+
+/// <summary>
+/// Writes predictions, anomalies and readings to InfluxDB. Callers format their own lines, take room
+/// in a bounded buffer (waiting while it is full), and queue them on a channel that one background
+/// writer drains in batches; each caller's task completes when the HTTP write holding its lines has
+/// succeeded, and faults when the server refused any of them for good.
+/// </summary>
+internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposable
+{
+    // Requests spent finding which lines of a refused batch the server objects to, per batch.
+    private const int MaxIsolationRequests = 64;
+    private const int AttemptsBeforeDown = 3;
+    private const int EstimatedBytesPerLine = 160;
+
+    // How long a lingering batch waits for the next write before it goes out anyway.
+    private static readonly TimeSpan QuietGap = TimeSpan.FromMilliseconds(2);
+
+    private readonly InfluxDbSinkOptions _options;
+    private readonly IInfluxDbTransport _transport;
+    private readonly LineProtocolFormatter _formatter;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly InfluxDbSinkTelemetry _telemetry;
+    private readonly LineBudget _budget;
+    private readonly Channel<PendingWrite> _channel;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Task _writer;
+    private int _disposed;
+
+    public InfluxDbSink(
+        InfluxDbSinkOptions options,
+        IInfluxDbTransport transport,
+        ILogger<InfluxDbSink>? logger = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        _options = options;
+        _transport = transport;
+        _formatter = LineProtocolFormatter.From(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Health = new InfluxDbSinkHealth(options.ToString());
+        _telemetry = new InfluxDbSinkTelemetry(meterFactory, Health);
+        _budget = new LineBudget(options.Capacity);
+        _channel = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+        Log.Started(_logger, options.ToString(), options.BatchSize, options.Capacity, options.Gzip);
+        _writer = Task.Run(RunWriterAsync);
+    }
+
+    /// <summary>Live state and counters.</summary>
+    public InfluxDbSinkHealth Health { get; }
+
+    /// <summary>Builds the sink with the transport <paramref name="options"/> ask for.</summary>
+    public static InfluxDbSink Create(
+        InfluxDbSinkOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+    {
+        var validation = new InfluxDbSinkOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new ArgumentException(validation.FailureMessage, nameof(options));
+        }
+
+        timeProvider ??= TimeProvider.System;
+        var token = !string.IsNullOrWhiteSpace(options.Token)
+            ? options.Token
+            : !string.IsNullOrWhiteSpace(options.TokenFile) ? File.ReadAllText(options.TokenFile).Trim() : null;
+        IInfluxDbTransport transport = options.Version == InfluxDbVersion.V1
+            ? new InfluxDbV1Transport(options, token, timeProvider)
+            : new InfluxDbV2Transport(options, token!);
+        return new InfluxDbSink(options, transport, loggerFactory?.CreateLogger<InfluxDbSink>(), timeProvider, meterFactory);
+    }
+
+    public ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return ValueTask.FromException(new InfluxDbWriteException("The InfluxDB sink is stopped; the batch was not written."));
+        }
+
+        var buffer = new LineBuffer(_formatter.CountLines(batch) * EstimatedBytesPerLine);
+        int lines;
+        try
+        {
+            lines = _formatter.Format(batch, buffer);
+        }
+        catch (InfluxDbInvalidPointException ex)
+        {
+            buffer.Release();
+            Health.AddInvalid(ex.NonFiniteValues);
+            _telemetry.NonFiniteValues.Add(ex.NonFiniteValues);
+            Log.InvalidBatch(_logger, ex.NonFiniteValues, ex.Message);
+            return ValueTask.FromException(ex);
+        }
+
+        if (lines == 0)
+        {
+            buffer.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        return EnqueueAsync(new PendingWrite(buffer, lines, _budget.WeightOf(lines)), cancellationToken);
+    }
+
+    private async ValueTask EnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _budget.AcquireAsync(write.Weight, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            write.Buffer.Release();
+            throw;
+        }
+
+        Health.AddBuffered(write.Lines);
+        if (!_channel.Writer.TryWrite(write))
+        {
+            Finish(write);
+            throw new InfluxDbWriteException("The InfluxDB sink is stopped; the batch was not written.");
+        }
+
+        await write.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunWriterAsync()
+    {
+        var batch = new List<PendingWrite>();
+        var reader = _channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
+            {
+                await CollectAsync(reader, batch).ConfigureAwait(false);
+                try
+                {
+                    await WriteBatchAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+                {
+                    Log.WriterFailed(_logger, ex);
+                    foreach (var write in batch)
+                    {
+                        write.Completion.TrySetException(new InfluxDbWriteException("The InfluxDB sink failed while writing this batch.", ex));
+                    }
+                }
+                finally
+                {
+                    foreach (var write in batch)
+                    {
+                        if (!write.Completion.Task.IsCompleted)
+                        {
+                            // Only when stopping mid-write: every other path has told the caller.
+                            write.Completion.TrySetException(new InfluxDbWriteException("The InfluxDB sink stopped before this batch was durably written."));
+                        }
+
+                        Finish(write);
+                    }
+
+                    batch.Clear();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            // Stopping: what is still queued is faulted below.
+        }
+
+        var stopped = new InfluxDbWriteException("The InfluxDB sink stopped before this batch was durably written.");
+        long pending = 0;
+        while (reader.TryRead(out var write))
+        {
+            pending += write.Lines;
+            write.Completion.TrySetException(stopped);
+            Finish(write);
+        }
+
+        if (pending > 0)
+        {
+            Log.StoppedWithPending(_logger, pending);
+        }
+    }
+
+    /// <summary>Takes queued writes into <paramref name="batch"/> until it is full or has lingered long enough.</summary>
+    private async Task CollectAsync(ChannelReader<PendingWrite> reader, List<PendingWrite> batch)
+    {
+        var lines = 0;
+        var deadline = _timeProvider.GetTimestamp() + (long)(_options.Linger.TotalSeconds * _timeProvider.TimestampFrequency);
+        while (true)
+        {
+            while (lines < _options.BatchSize && reader.TryPeek(out var next))
+            {
+                if (lines > 0 && lines + next.Lines > _options.BatchSize)
+                {
+                    return;
+                }
+
+                reader.TryRead(out next);
+                batch.Add(next!);
+                lines += next!.Lines;
+            }
+
+            if (lines >= _options.BatchSize)
+            {
+                return;
+            }
+
+            var remaining = _timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            // Callers wait for durability before they write again, so once every caller is waiting no
+            // more lines come: stop lingering when arrivals pause instead of holding them all for Linger.
+            using var linger = new CancellationTokenSource(remaining < QuietGap ? remaining : QuietGap, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(linger.Token, _abort.Token);
+            try
+            {
+                if (!await reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingWrite> batch)
+    {
+        var bytes = 0;
+        var lines = 0;
+        foreach (var write in batch)
+        {
+            bytes += write.Buffer.Length;
+            lines += write.Lines;
+        }
+
+        var body = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            var offset = 0;
+            foreach (var write in batch)
+            {
+                write.Buffer.Span.CopyTo(body.AsSpan(offset));
+                offset += write.Buffer.Length;
+            }
+
+            var outcome = await SendWithRetryAsync(body.AsMemory(0, bytes), lines).ConfigureAwait(false);
+            switch (outcome.Kind)
+            {
+                case WriteOutcomeKind.Success:
+                    Written(lines);
+                    foreach (var write in batch)
+                    {
+                        write.Completion.TrySetResult();
+                    }
+
+                    break;
+                case WriteOutcomeKind.Rejected:
+                    await ResolveRejectionAsync(batch, body.AsMemory(0, bytes), outcome).ConfigureAwait(false);
+                    break;
+                default:
+                    var failure = new InfluxDbWriteException($"InfluxDB write of {lines} lines gave up after {_options.MaxRetries + 1} attempts: {outcome.Describe()}");
+                    foreach (var write in batch)
+                    {
+                        write.Completion.TrySetException(failure);
+                    }
+
+                    break;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="body"/> until it succeeds or is refused, waiting between attempts with
+    /// exponential backoff and jitter, or as long as the server's <c>Retry-After</c> says. Returns a
+    /// retryable outcome only when <see cref="InfluxDbSinkOptions.MaxRetries"/> ran out.
+    /// </summary>
+    private async Task<WriteOutcome> SendWithRetryAsync(ReadOnlyMemory<byte> body, int lines)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            Health.AddRequest();
+            _telemetry.Requests.Add(1);
+            var outcome = await _transport.WriteAsync(body, _abort.Token).ConfigureAwait(false);
+            if (outcome.Kind != WriteOutcomeKind.Retryable)
+            {
+                if (attempt > 0)
+                {
+                    Log.Resumed(_logger, attempt);
+                }
+
+                return outcome;
+            }
+
+            var description = outcome.Describe();
+            Health.Failed(description, outcome.IsConfigurationError || attempt + 1 >= AttemptsBeforeDown, _timeProvider.GetUtcNow());
+            _telemetry.FailedRequests.Add(1);
+            if (_options.MaxRetries is { } maxRetries && attempt >= maxRetries)
+            {
+                Log.GaveUp(_logger, lines, attempt + 1, description);
+                return outcome;
+            }
+
+            var delay = outcome.RetryAfter ?? Backoff(attempt);
+            Log.Retrying(_logger, lines, attempt + 1, delay, description);
+            await Task.Delay(delay, _timeProvider, _abort.Token).ConfigureAwait(false);
+        }
+    }
+
+    internal TimeSpan Backoff(int attempt)
+    {
+        // Equal jitter: half the exponential delay for sure, the other half at random, so writers that
+        // failed together do not come back together.
+        var ceiling = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
+        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
+    }
+
+    /// <summary>
+    /// The server refused the batch or part of it. Finds the offending lines (quoted by the server, or
+    /// by resending halves: rewriting a point with the same values is harmless), faults the callers
+    /// that own them, and completes the others once their lines are known to be stored.
+    /// </summary>
+    private async Task ResolveRejectionAsync(List<PendingWrite> batch, ReadOnlyMemory<byte> body, WriteOutcome refusal)
+    {
+        var lines = SplitLines(body.Span, batch);
+        var state = new LineState[lines.Count];
+        var reasons = new string?[lines.Count];
+        var isolation = new Isolation(body, lines, state, reasons);
+
+        var quoted = QuotedLines(refusal.Error);
+        var pending = new List<int>(lines.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (quoted.Count > 0 && quoted.Contains(Encoding.UTF8.GetString(body.Span.Slice(lines[i].Start, lines[i].Length))))
+            {
+                state[i] = LineState.Rejected;
+                reasons[i] = refusal.Describe();
+            }
+            else
+            {
+                pending.Add(i);
+            }
+        }
+
+        if (pending.Count == lines.Count)
+        {
+            // Nothing named: narrow the refusal down by halves.
+            await IsolateAsync(isolation, pending, 0, pending.Count, refusal).ConfigureAwait(false);
+        }
+        else if (pending.Count > 0)
+        {
+            // The server named the bad lines; make sure the rest is stored (1.x already stored it,
+            // 2.x refuses the whole body on a parse error).
+            await IsolateAsync(isolation, pending, 0, pending.Count, null).ConfigureAwait(false);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var written = 0;
+        var line = 0;
+        for (var w = 0; w < batch.Count; w++)
+        {
+            List<string>? offending = null;
+            string? reason = null;
+            var unavailable = false;
+
+            // Lines are in owner order: each write's lines follow the previous write's.
+            for (; line < lines.Count && lines[line].Owner == w; line++)
+            {
+                switch (state[line])
+                {
+                    case LineState.Written:
+                        written++;
+                        break;
+                    case LineState.Rejected:
+                        (offending ??= []).Add(Encoding.UTF8.GetString(body.Span.Slice(lines[line].Start, lines[line].Length)));
+                        reason ??= reasons[line];
+                        break;
+                    default:
+                        unavailable = true;
+                        reason ??= reasons[line];
+                        break;
+                }
+            }
+
+            var write = batch[w];
+            if (offending is not null)
+            {
+                var serverError = reason ?? refusal.Describe();
+                Log.Rejected(_logger, offending.Count, refusal.StatusCode, serverError, offending[0]);
+                Health.Rejected(offending.Count, serverError, now);
+                _telemetry.PointsRejected.Add(offending.Count);
+                var shown = string.Join("\n", offending.Take(3)) + (offending.Count > 3 ? $"\n… and {offending.Count - 3} more" : "");
+                write.Completion.TrySetException(new InfluxDbRejectedException(
+                    $"InfluxDB refused {offending.Count} of the {write.Lines} line(s) of this batch ({serverError}). Offending line(s):\n{shown}",
+                    refusal.StatusCode,
+                    serverError,
+                    offending));
+            }
+            else if (unavailable)
+            {
+                write.Completion.TrySetException(new InfluxDbWriteException($"InfluxDB write gave up: {reason}"));
+            }
+            else
+            {
+                write.Completion.TrySetResult();
+            }
+        }
+
+        if (written > 0)
+        {
+            Written(written);
+        }
+    }
+
+    /// <summary>Sends lines <c>order[from..from+count)</c>; on a refusal, halves them until each refused line stands alone.</summary>
+    private async Task IsolateAsync(Isolation isolation, List<int> order, int from, int count, WriteOutcome? known)
+    {
+        WriteOutcome outcome;
+        if (known is { } refusal)
+        {
+            outcome = refusal;
+        }
+        else
+        {
+            isolation.Requests++;
+            outcome = await SendWithRetryAsync(isolation.Body(order, from, count), count).ConfigureAwait(false);
+        }
+
+        if (outcome.Kind == WriteOutcomeKind.Success)
+        {
+            isolation.Mark(order, from, count, LineState.Written, null);
+            return;
+        }
+
+        if (outcome.Kind == WriteOutcomeKind.Retryable)
+        {
+            isolation.Mark(order, from, count, LineState.Unavailable, outcome.Describe());
+            return;
+        }
+
+        if (count == 1)
+        {
+            isolation.Mark(order, from, 1, LineState.Rejected, outcome.Describe());
+            return;
+        }
+
+        if (isolation.Requests + 2 > MaxIsolationRequests)
+        {
+            isolation.Mark(order, from, count, LineState.Rejected, $"{outcome.Describe()} (not narrowed down further)");
+            return;
+        }
+
+        var half = count / 2;
+        await IsolateAsync(isolation, order, from, half, null).ConfigureAwait(false);
+        await IsolateAsync(isolation, order, from + half, count - half, null).ConfigureAwait(false);
+    }
+
+    /// <summary>The lines quoted by InfluxDB's "unable to parse '…'" errors (several are joined by newlines).</summary>
+    internal static HashSet<string> QuotedLines(string error)
+    {
+        const string marker = "unable to parse '";
+        var lines = new HashSet<string>(StringComparer.Ordinal);
+        var at = 0;
+        while ((at = error.IndexOf(marker, at, StringComparison.Ordinal)) >= 0)
+        {
+            var start = at + marker.Length;
+            var end = error.IndexOf("': ", start, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                break;
+            }
+
+            lines.Add(error[start..end]);
+            at = end;
+        }
+
+        return lines;
+    }
+
+    private static List<LineRef> SplitLines(ReadOnlySpan<byte> body, List<PendingWrite> batch)
+    {
+        var lines = new List<LineRef>();
+        var offset = 0;
+        for (var w = 0; w < batch.Count; w++)
+        {
+            var end = offset + batch[w].Buffer.Length;
+            while (offset < end)
+            {
+                var length = body[offset..end].IndexOf((byte)'\n');
+                if (length < 0)
+                {
+                    length = end - offset;
+                }
+
+                lines.Add(new LineRef(offset, length, w));
+                offset += length + 1;
+            }
+
+            offset = end;
+        }
+
+        return lines;
+    }
+
+    private void Written(long points)
+    {
+        Health.Succeeded(points, _timeProvider.GetUtcNow());
+        _telemetry.PointsWritten.Add(points);
+    }
+
+    private void Finish(PendingWrite write)
+    {
+        write.Buffer.Release();
+        Health.AddBuffered(-write.Lines);
+        _budget.Release(write.Weight);
+    }
+
+    /// <summary>
+    /// Stops taking writes, writes what is held for up to <see cref="InfluxDbSinkOptions.DrainTimeout"/>,
+    /// then faults whatever is left.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var stopped = new InfluxDbWriteException("The InfluxDB sink is stopped; the batch was not written.");
+        _budget.Close(stopped);
+        _channel.Writer.TryComplete();
+        try
+        {
+            await _writer.WaitAsync(_options.DrainTimeout, _timeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await _writer.ConfigureAwait(false);
+        }
+
+        _transport.Dispose();
+        _telemetry.Dispose();
+        _abort.Dispose();
+    }
+
+    /// <summary>Like <see cref="DisposeAsync"/>, for containers that dispose synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private enum LineState
+    {
+        Unknown,
+        Written,
+        Rejected,
+        Unavailable,
+    }
+
+    private readonly record struct LineRef(int Start, int Length, int Owner);
+
+    private sealed class Isolation(ReadOnlyMemory<byte> body, List<LineRef> lines, LineState[] state, string?[] reasons)
+    {
+        public int Requests { get; set; }
+
+        public ReadOnlyMemory<byte> Body(List<int> order, int from, int count)
+        {
+            var size = 0;
+            for (var i = from; i < from + count; i++)
+            {
+                size += lines[order[i]].Length + 1;
+            }
+
+            var bytes = new byte[size];
+            var offset = 0;
+            for (var i = from; i < from + count; i++)
+            {
+                var line = lines[order[i]];
+                body.Span.Slice(line.Start, line.Length).CopyTo(bytes.AsSpan(offset));
+                offset += line.Length;
+                bytes[offset++] = (byte)'\n';
+            }
+
+            return bytes;
+        }
+
+        public void Mark(List<int> order, int from, int count, LineState value, string? reason)
+        {
+            for (var i = from; i < from + count; i++)
+            {
+                state[order[i]] = value;
+                reasons[order[i]] = reason;
+            }
+        }
+    }
+
+    private sealed class PendingWrite(LineBuffer buffer, int lines, int weight)
+    {
+        public LineBuffer Buffer { get; } = buffer;
+
+        public int Lines { get; } = lines;
+
+        public int Weight { get; } = weight;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using Forecast.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Forecast.Sinks.InfluxDb;
+
+/// <summary>Registers the InfluxDB prediction sink.</summary>
+public static class InfluxDbSinkExtensions
+{
+    /// <summary>Name of the meter with the sink's counters (points written and rejected, requests, buffered lines).</summary>
+    public const string MeterName = "Forecast.Sinks.InfluxDb";
+
+    /// <summary>
+    /// Registers the InfluxDB sink as the <see cref="IPredictionSink"/> (replacing one registered before)
+    /// and its <see cref="InfluxDbSinkHealth"/>, configured from the <c>InfluxDb</c> section
+    /// (<see cref="InfluxDbSinkOptions"/>) and validated when the host starts. The sink starts with the
+    /// first resolution and, when the host is disposed, writes what it holds before it stops.
+    /// </summary>
+    /// <param name="builder">The host builder.</param>
+    /// <returns>The same builder.</returns>
+    public static IHostApplicationBuilder AddInfluxDbSink(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<InfluxDbSinkOptions>()
+            .Bind(builder.Configuration.GetSection(InfluxDbSinkOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxDbSinkOptions>, InfluxDbSinkOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => InfluxDbSink.Create(
+            sp.GetRequiredService<IOptions<InfluxDbSinkOptions>>().Value,
+            sp.GetService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<InfluxDbSink>().Health);
+        services.RemoveAll<IPredictionSink>();
+        services.AddSingleton<IPredictionSink>(sp => sp.GetRequiredService<InfluxDbSink>());
+        return builder;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics.Metrics;
+
+namespace Forecast.Sinks.InfluxDb;
+
+/// <summary>Owns the sink's meter and instrument names.</summary>
+internal sealed class InfluxDbSinkTelemetry : IDisposable
+{
+    private readonly Meter _meter;
+
+    public InfluxDbSinkTelemetry(IMeterFactory? meterFactory, InfluxDbSinkHealth health)
+    {
+        _meter = meterFactory?.Create(InfluxDbSinkExtensions.MeterName) ?? new Meter(InfluxDbSinkExtensions.MeterName);
+        PointsWritten = _meter.CreateCounter<long>("forecast.influxdb.points.written", "{point}", "Points InfluxDB acknowledged.");
+        PointsRejected = _meter.CreateCounter<long>("forecast.influxdb.points.rejected", "{point}", "Points InfluxDB refused for good (partial writes).");
+        NonFiniteValues = _meter.CreateCounter<long>("forecast.influxdb.values.non_finite", "{value}", "NaN or infinite values refused before sending.");
+        Requests = _meter.CreateCounter<long>("forecast.influxdb.requests", "{request}", "HTTP write requests, retries included.");
+        FailedRequests = _meter.CreateCounter<long>("forecast.influxdb.requests.failed", "{request}", "Write requests that failed and were retried.");
+        _meter.CreateObservableGauge("forecast.influxdb.buffered_lines", () => health.BufferedLines, "{line}", "Lines held by the sink.");
+    }
+
+    public Counter<long> PointsWritten { get; }
+
+    public Counter<long> PointsRejected { get; }
+
+    public Counter<long> NonFiniteValues { get; }
+
+    public Counter<long> Requests { get; }
+
+    public Counter<long> FailedRequests { get; }
+
+    public void Dispose() => _meter.Dispose();
+}
