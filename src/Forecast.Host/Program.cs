@@ -10,6 +10,7 @@ try
     return verbs switch
     {
         [] or ["run"] => await RunCommand.RunAsync(options),
+        ["simulate"] => await SimulateCommand.RunAsync(options),
         ["bench", "inference"] => await InferenceBenchmark.RunAsync(options),
         ["bench", "pipeline"] => await PipelineBenchmark.RunAsync(options),
         ["bench", "influx"] => await InfluxBenchmark.RunAsync(options),

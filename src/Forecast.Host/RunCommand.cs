@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Forecast.Diagnostics;
 using Forecast.Host.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Host.Extensions;
 using Forecast.Host.Simulation;
+using Forecast.Ingestion.Kafka;
 
 namespace Forecast.Host;
 
@@ -15,7 +17,16 @@ internal static class RunCommand
         var builder = ForecastHostBuilder.Create(options);
         builder.AddForecastSilo();
         builder.AddPredictionSink();
-        builder.AddSimulator();
+        var fromKafka = builder.Configuration.GetSection(KafkaIngestionOptions.SectionName).Exists();
+        if (fromKafka)
+        {
+            builder.AddKafkaIngestion();
+        }
+        else
+        {
+            builder.AddSimulator();
+        }
+
         builder.Services.AddHostedService<ProgressReporter>();
         var duration = builder.Configuration.GetValue<TimeSpan?>("Run:Duration");
 
@@ -43,7 +54,8 @@ internal static class RunCommand
             p99LatencyMs = Math.Round(metrics.Latency.PercentileMs(0.99), 2),
             p50LatencyMs = Math.Round(metrics.Latency.PercentileMs(0.5), 2),
             sensors = store?.Sensors,
-            injectedAnomalies = host.Services.GetRequiredService<SimulatorService>().Injected,
+            injectedAnomalies = host.Services.GetService<SimulatorService>()?.Injected,
+            deadLettered = host.Services.GetService<KafkaIngestionService>()?.DeadLettered,
             ignored = metrics.Ignored,
             failedCalls = metrics.FailedCalls,
             seconds = Math.Round(seconds, 1),

@@ -10,6 +10,10 @@ internal static class Usage
           forecast run [--sensors N] [--interval 1s] [--duration 5m] [--model DIR]
               One silo with embedded defaults: the built-in simulator, the bundled model and the
               in-memory store. Prints progress every 5 s and a JSON summary on exit.
+          forecast run --kafka BOOTSTRAP [--topic sensor-readings]
+              The same silo consuming readings from Kafka instead of the simulator (see README: Kafka).
+          forecast simulate --kafka BOOTSTRAP [--sensors 1000] [--rate 1000] [--duration 5m]
+              Produces the simulated sensors' readings to Kafka (JSON, key = sensor id) at a steady rate.
           forecast bench inference [--Bench:Seconds 5]
               ONNX steps/s: one call per step, the batching dispatcher at 10,000 sensors, and
               recomputing a 32-step window per reading. Prints one JSON line.

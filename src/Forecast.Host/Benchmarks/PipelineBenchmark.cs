@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Forecast.Abstractions;
-using Forecast.Host.Diagnostics;
+using Forecast.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Host.Extensions;
 using Forecast.Host.Simulation;

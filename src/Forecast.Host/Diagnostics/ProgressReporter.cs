@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Forecast.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Host.Simulation;
 using Forecast.Inference.Onnx;

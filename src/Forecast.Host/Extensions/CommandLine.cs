@@ -20,6 +20,9 @@ internal static class CommandLine
         ["--max-wait"] = "Inference:MaxWait",
         ["--readings-per-call"] = "Bench:ReadingsPerCall",
         ["--in-flight"] = "Simulator:MaxInFlight",
+        ["--kafka"] = "Kafka:BootstrapServers",
+        ["--topic"] = "Kafka:Topic",
+        ["--rate"] = "Simulate:Rate",
     };
 
     private static readonly HashSet<string> Durations = ["--interval", "--duration", "--max-wait"];

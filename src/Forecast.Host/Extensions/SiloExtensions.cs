@@ -1,6 +1,6 @@
 using Forecast.Abstractions;
 using Forecast.Grains;
-using Forecast.Host.Diagnostics;
+using Forecast.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Inference.Onnx;
 using Forecast.Sinks.InfluxDb;

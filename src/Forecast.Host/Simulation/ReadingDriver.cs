@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Forecast.Abstractions;
-using Forecast.Host.Diagnostics;
+using Forecast.Diagnostics;
 
 namespace Forecast.Host.Simulation;
 

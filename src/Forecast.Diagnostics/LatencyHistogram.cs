@@ -1,10 +1,10 @@
-namespace Forecast.Host.Diagnostics;
+namespace Forecast.Diagnostics;
 
 /// <summary>
 /// A lock-free latency histogram in microseconds: exact below 1 ms, then 64 sub-buckets per power
 /// of two (under 2% relative error), up to about 10 minutes.
 /// </summary>
-internal sealed class LatencyHistogram
+public sealed class LatencyHistogram
 {
     private const int Linear = 1024;
     private const int SubBuckets = 64;
@@ -12,8 +12,10 @@ internal sealed class LatencyHistogram
     private readonly long[] _counts = new long[Linear + (Octaves * SubBuckets)];
     private long _total;
 
+    /// <summary>Values recorded.</summary>
     public long Count => Interlocked.Read(ref _total);
 
+    /// <summary>Records one latency.</summary>
     public void Record(TimeSpan latency)
     {
         var micros = (long)Math.Max(0, latency.TotalMicroseconds);
@@ -44,6 +46,7 @@ internal sealed class LatencyHistogram
         return UpperBoundMicros(_counts.Length - 1) / 1000.0;
     }
 
+    /// <summary>Forgets every recorded value.</summary>
     public void Reset()
     {
         Array.Clear(_counts);

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Forecast.Ingestion.Kafka;
+
+/// <summary>
+/// Produces refused messages to the dead-letter topic with the idempotent producer (<c>acks=all</c>),
+/// headers saying why and where from, and waits for each delivery report; a failed delivery is retried
+/// (with a new producer after a fatal error), so the source offset is never committed before its dead letter is stored.
+/// </summary>
+internal sealed partial class DeadLetterPublisher(KafkaIngestionOptions options, ILogger<DeadLetterPublisher> logger) : IDisposable
+{
+    /// <summary>Oversized values are cut to this many bytes in the dead letter.</summary>
+    public const int MaxCopiedBytes = 512 * 1024;
+
+    private readonly object _gate = new();
+    private IProducer<byte[], byte[]>? _producer;
+
+    public async Task PublishAsync(ConsumeResult<byte[], byte[]> source, string reason, string detail, CancellationToken cancellationToken)
+    {
+        var value = source.Message.Value ?? [];
+        var headers = new Headers
+        {
+            { "forecast.reason", Encoding.UTF8.GetBytes(reason) },
+            { "forecast.error", Encoding.UTF8.GetBytes(ReadingDecoder.Shorten(detail)) },
+            { "forecast.source.topic", Encoding.UTF8.GetBytes(source.Topic) },
+            { "forecast.source.partition", Encoding.UTF8.GetBytes(source.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
+            { "forecast.source.offset", Encoding.UTF8.GetBytes(source.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
+        };
+        if (value.Length > MaxCopiedBytes)
+        {
+            headers.Add("forecast.truncated-from", Encoding.UTF8.GetBytes(value.Length.ToString(CultureInfo.InvariantCulture)));
+            value = value[..MaxCopiedBytes];
+        }
+
+        var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = value, Headers = headers };
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await Producer().ProduceAsync(options.DeadLetterTopic, message, cancellationToken);
+                LogDeadLettered(logger, source.Topic, source.Partition.Value, source.Offset.Value, reason, detail);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogDeliveryFailed(logger, exception, source.Partition.Value, source.Offset.Value, attempt);
+                if (exception.Error.IsFatal)
+                {
+                    Reset();
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 << Math.Min(attempt, 6))), cancellationToken);
+            }
+        }
+    }
+
+    public void Dispose() => Reset();
+
+    private IProducer<byte[], byte[]> Producer()
+    {
+        lock (_gate)
+        {
+            return _producer ??= new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options)).Build();
+        }
+    }
+
+    private void Reset()
+    {
+        lock (_gate)
+        {
+            _producer?.Flush(TimeSpan.FromSeconds(5));
+            _producer?.Dispose();
+            _producer = null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason}: {Detail}")]
+    private static partial void LogDeadLettered(ILogger logger, string topic, int partition, long offset, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead letter of partition {Partition} offset {Offset} not delivered (attempt {Attempt}); retrying")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, int partition, long offset, int attempt);
+}

@@ -1,0 +1,47 @@
+using Confluent.Kafka;
+
+namespace Forecast.Ingestion.Kafka;
+
+/// <summary>Client configurations: our safe defaults, then the pass-through sections, which win.</summary>
+internal static class KafkaClients
+{
+    public static ConsumerConfig Consumer(KafkaIngestionOptions options)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            GroupId = options.GroupId,
+            // Offsets are stored by us at the watermark, after durable processing; librdkafka commits what is stored.
+            EnableAutoOffsetStore = false,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1000,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            EnablePartitionEof = false,
+        };
+        foreach (var (key, value) in options.Consumer)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    public static ProducerConfig Producer(KafkaIngestionOptions options)
+    {
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 5,
+            MessageMaxBytes = Math.Max(1_000_000, DeadLetterPublisher.MaxCopiedBytes + 65_536),
+        };
+        foreach (var (key, value) in options.Producer)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+}

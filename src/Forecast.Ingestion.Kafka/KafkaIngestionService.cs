@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using ErrorCode = Confluent.Kafka.ErrorCode;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Forecast.Ingestion.Kafka;
+
+/// <summary>
+/// The silo's Kafka consumer: one per silo, in a consumer group with cooperative-sticky assignment.
+/// It polls raw bytes, decodes them itself, dead-letters what is invalid, routes readings to sensor
+/// grains grouped by sensor, and stores each partition's offset only at its watermark (below the lowest
+/// reading still in flight). When too many readings are in flight it pauses its partitions and keeps
+/// polling, so it stays in the group; on revoke it drains and commits; on loss it commits nothing.
+/// </summary>
+public sealed partial class KafkaIngestionService : BackgroundService
+{
+    private readonly KafkaIngestionOptions _options;
+    private readonly ReadingDecoder _decoder;
+    private readonly SensorRouter _router;
+    private readonly DeadLetterPublisher _deadLetters;
+    private readonly ILogger<KafkaIngestionService> _logger;
+    private readonly ConcurrentDictionary<TopicPartition, PartitionWatermark> _partitions = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private long _deadLettersInFlight;
+    private long _deadLettered;
+    private long _consumed;
+    private bool _paused;
+
+    internal KafkaIngestionService(
+        KafkaIngestionOptions options,
+        ReadingDecoder decoder,
+        SensorRouter router,
+        DeadLetterPublisher deadLetters,
+        ILogger<KafkaIngestionService> logger)
+    {
+        _options = options;
+        _decoder = decoder;
+        _router = router;
+        _deadLetters = deadLetters;
+        _logger = logger;
+    }
+
+    /// <summary>Messages consumed since start.</summary>
+    public long Consumed => Interlocked.Read(ref _consumed);
+
+    /// <summary>Messages dead-lettered since start.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Readings consumed and not yet durably predicted.</summary>
+    public long InFlight => _router.InFlight;
+
+    /// <summary>Whether the partitions are paused because too many readings are in flight.</summary>
+    public bool Paused => Volatile.Read(ref _paused);
+
+    /// <summary>Times the consumer paused for backpressure since start.</summary>
+    public int Pauses { get; private set; }
+
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Consume(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
+    }
+
+    private void Consume(CancellationToken stoppingToken)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options))
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .Build();
+        consumer.Subscribe(_options.Topic);
+        LogStarted(_logger, _options.Topic, _options.GroupId, _options.BootstrapServers);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                PollBatch(consumer);
+                ApplyBackpressure(consumer);
+                StoreOffsets(consumer);
+            }
+        }
+        finally
+        {
+            Drain();
+            StoreOffsets(consumer);
+            try
+            {
+                consumer.Commit();
+            }
+            catch (KafkaException exception)
+            {
+                LogCommitFailed(_logger, exception.Error.Code, exception.Error.Reason);
+            }
+
+            consumer.Close();
+            _abandon.Cancel();
+            LogStopped(_logger, Consumed, DeadLettered);
+        }
+    }
+
+    /// <summary>Takes up to <see cref="KafkaIngestionOptions.MaxPollMessages"/> messages, then routes their readings grouped by sensor.</summary>
+    private void PollBatch(IConsumer<byte[], byte[]> consumer)
+    {
+        var bySensor = new Dictionary<string, List<PendingReading>>(StringComparer.Ordinal);
+        var wait = _options.PollTimeout;
+        for (var taken = 0; taken < _options.MaxPollMessages; taken++)
+        {
+            ConsumeResult<byte[], byte[]>? result;
+            try
+            {
+                result = consumer.Consume(wait);
+            }
+            catch (ConsumeException exception)
+            {
+                LogConsumeFailed(_logger, exception.Error.Code, exception.Error.Reason);
+                break;
+            }
+
+            if (result is null)
+            {
+                break;
+            }
+
+            wait = TimeSpan.Zero;
+            Handle(result, bySensor);
+        }
+
+        foreach (var (sensor, readings) in bySensor)
+        {
+            _router.Route(sensor, readings, _abandon.Token);
+        }
+    }
+
+    private void Handle(ConsumeResult<byte[], byte[]> result, Dictionary<string, List<PendingReading>> bySensor)
+    {
+        Interlocked.Increment(ref _consumed);
+        var watermark = _partitions.GetOrAdd(result.TopicPartition, _ => new PartitionWatermark());
+        watermark.Register(result.Offset.Value);
+        var producedAt = result.Message.Timestamp.UtcDateTime;
+        var decoded = _decoder.Decode(result.Message.Key, result.Message.Value, producedAt);
+        if (!decoded.IsValid)
+        {
+            Interlocked.Increment(ref _deadLettered);
+            Interlocked.Increment(ref _deadLettersInFlight);
+            _ = _deadLetters.PublishAsync(result, decoded.Reason!, decoded.Detail!, _abandon.Token).ContinueWith(
+                delivered =>
+                {
+                    if (delivered.IsCompletedSuccessfully)
+                    {
+                        PendingMessage.Complete(watermark, result.Offset.Value);
+                    }
+
+                    Interlocked.Decrement(ref _deadLettersInFlight);
+                },
+                TaskScheduler.Default);
+            return;
+        }
+
+        var message = new PendingMessage(watermark, result.Offset.Value, decoded.Readings.Count, producedAt);
+        foreach (var reading in decoded.Readings)
+        {
+            if (!bySensor.TryGetValue(reading.SensorId, out var list))
+            {
+                bySensor[reading.SensorId] = list = [];
+            }
+
+            list.Add(new PendingReading(reading, message));
+        }
+    }
+
+    private void ApplyBackpressure(IConsumer<byte[], byte[]> consumer)
+    {
+        var inFlight = _router.InFlight + Interlocked.Read(ref _deadLettersInFlight);
+        if (!_paused && inFlight > _options.MaxInFlightReadings)
+        {
+            _paused = true;
+            Pauses++;
+            LogPaused(_logger, inFlight);
+        }
+        else if (_paused && inFlight <= _options.MaxInFlightReadings / 2)
+        {
+            _paused = false;
+            consumer.Resume(consumer.Assignment);
+            LogResumed(_logger, inFlight);
+        }
+
+        if (_paused)
+        {
+            // Also covers partitions assigned while paused.
+            consumer.Pause(consumer.Assignment);
+        }
+    }
+
+    /// <summary>Stores each owned partition's watermark; librdkafka commits stored offsets every second.</summary>
+    private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<TopicPartition>? only = null)
+    {
+        foreach (var partition in only ?? consumer.Assignment)
+        {
+            if (_partitions.TryGetValue(partition, out var watermark) && watermark.Committable is { } offset && offset > watermark.Stored)
+            {
+                try
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(partition, offset));
+                    watermark.Stored = offset;
+                }
+                catch (KafkaException exception)
+                {
+                    // Not ours any more (Local_State): the new owner continues from the last commit.
+                    LogStoreFailed(_logger, partition.Partition.Value, exception.Error.Code);
+                }
+            }
+        }
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _partitions[partition] = new PartitionWatermark();
+        }
+
+        LogAssigned(_logger, string.Join(",", partitions.Select(p => p.Partition.Value)));
+    }
+
+    /// <summary>Drains the revoked partitions' in-flight readings (bounded by the drain timeout), then commits their watermarks.</summary>
+    private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
+    {
+        var partitions = revoked.Select(p => p.TopicPartition).ToList();
+        var deadline = DateTime.UtcNow + _options.DrainTimeout;
+        while (DateTime.UtcNow < deadline && partitions.Any(p => _partitions.TryGetValue(p, out var w) && w.InFlight > 0))
+        {
+            Thread.Sleep(10);
+        }
+
+        StoreOffsets(consumer, partitions);
+        var offsets = partitions
+            .Where(p => _partitions.TryGetValue(p, out var w) && w.Stored >= 0)
+            .Select(p => new TopicPartitionOffset(p, _partitions[p].Stored))
+            .ToList();
+        try
+        {
+            if (offsets.Count > 0)
+            {
+                consumer.Commit(offsets);
+            }
+        }
+        catch (KafkaException exception)
+        {
+            // An invalid generation during a cooperative rebalance: the readings are redelivered and ignored as replays.
+            LogCommitFailed(_logger, exception.Error.Code, exception.Error.Reason);
+        }
+
+        Forget(partitions);
+        LogRevoked(_logger, string.Join(",", partitions.Select(p => p.Partition.Value)));
+    }
+
+    private void OnLost(List<TopicPartitionOffset> lost)
+    {
+        // Another member owns them now: commit nothing; in-flight readings finish but store nothing.
+        Forget(lost.Select(p => p.TopicPartition));
+        LogLost(_logger, string.Join(",", lost.Select(p => p.Partition.Value)));
+    }
+
+    private void Forget(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (_partitions.TryRemove(partition, out var watermark))
+            {
+                watermark.Detached = true;
+            }
+        }
+    }
+
+    /// <summary>On shutdown: lets in-flight readings finish (bounded by the drain timeout) so their offsets can be committed.</summary>
+    private void Drain()
+    {
+        var deadline = DateTime.UtcNow + _options.DrainTimeout;
+        while (DateTime.UtcNow < deadline && _router.InFlight + Interlocked.Read(ref _deadLettersInFlight) > 0)
+        {
+            Thread.Sleep(10);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {GroupId} from {BootstrapServers}")]
+    private static partial void LogStarted(ILogger logger, string topic, string groupId, string bootstrapServers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped consuming: {Consumed} messages, {DeadLettered} dead-lettered")]
+    private static partial void LogStopped(ILogger logger, long consumed, long deadLettered);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assigned partitions {Partitions}")]
+    private static partial void LogAssigned(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revoked partitions {Partitions}; drained and committed")]
+    private static partial void LogRevoked(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost partitions {Partitions}; nothing committed for them")]
+    private static partial void LogLost(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Paused consumption: {InFlight} readings in flight (the sink or inference is behind)")]
+    private static partial void LogPaused(ILogger logger, long inFlight);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed consumption: {InFlight} readings in flight")]
+    private static partial void LogResumed(ILogger logger, long inFlight);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consume failed {Code}: {Reason}")]
+    private static partial void LogConsumeFailed(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Commit failed {Code}: {Reason}; the uncommitted readings are redelivered and ignored as replays")]
+    private static partial void LogCommitFailed(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Offset of partition {Partition} not stored ({Code}); it is no longer ours")]
+    private static partial void LogStoreFailed(ILogger logger, int partition, ErrorCode code);
+}
