@@ -27,6 +27,10 @@ No anomalies are injected (the training data must be clean).
 
 Command line (prints a few series as CSV, handy for eyeballing):
     /usr/bin/python3 onnx/simulate.py --seed 7 --count 2 --length 200
+
+or writes one CSV per series (``timestamp,value``, one sample a minute from 2026-01-01) for
+``onnx/train.py``:
+    /usr/bin/python3 onnx/simulate.py --seed 900000 --count 40 --length 1000 --write-dir /tmp/sim
 """
 
 import argparse
@@ -87,7 +91,20 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--length", type=int, default=1000)
+    ap.add_argument("--write-dir", default=None, help="write sim-<seed>.csv files (timestamp,value) here")
     args = ap.parse_args(argv)
+    if args.write_dir:
+        import datetime
+        import os
+        os.makedirs(args.write_dir, exist_ok=True)
+        start = datetime.datetime(2026, 1, 1)
+        for s in range(args.seed, args.seed + args.count):
+            values, _ = simulate_series(s, args.length)
+            with open(os.path.join(args.write_dir, f"sim-{s}.csv"), "w") as f:
+                f.write("timestamp,value\n")
+                for t, v in enumerate(values):
+                    f.write(f"{(start + datetime.timedelta(minutes=t)).isoformat()}Z,{v!r}\n")
+        return 0
     print("t,seed,value")
     for s in range(args.seed, args.seed + args.count):
         values, _ = simulate_series(s, args.length)

@@ -4,8 +4,11 @@ namespace Forecast.Grains;
 
 /// <summary>
 /// The forecasting logic of one sensor, free of Orleans: orders and de-duplicates readings, fits the
-/// scaler during warm-up, steps the recurrent model once per reading (carrying its state), scores
-/// each reading against the forecast made for it, and runs the anomaly episode state machine.
+/// scaler during warm-up, steps the model once per reading, scores each reading against the forecast
+/// made for it, and runs the anomaly episode state machine. A stateful-step model carries its
+/// recurrent state from step to step; a window model is fed the last <c>Window</c> entries of the
+/// ring buffer every step, which then holds what the model saw (gaps filled with the forecast,
+/// spikes clipped as the episode rules say).
 /// </summary>
 internal sealed class SensorStream(string sensorId, AnomalyOptions options)
 {
@@ -105,32 +108,47 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
             Bind(model);
         }
 
-        _ring!.Add(reading.Timestamp, reading.Value);
+        if (!_primed || model.Signature == ModelSignature.StatefulStep)
+        {
+            // Once a window model is primed, the step itself appends what the model sees.
+            _ring!.Add(reading.Timestamp, reading.Value);
+        }
+
         if (!_scaler.IsFixed)
         {
             _scaler.Observe(reading.Value);
+            if (_scaler.Count >= model.Warmup)
+            {
+                _scaler.Fix(model.MinScale, model.RelativeMinScale);
+                _interval = _ring!.MedianInterval(model.Warmup) is { Ticks: > 0 } observed ? observed : model.SamplingInterval;
+            }
         }
 
-        if (!_primed && _scaler.Count < model.Warmup)
+        if (!_primed && !CanPrime(model))
         {
-            output.Add(reading, RepeatLast(reading, model));
+            output.Add(reading, RepeatLast(reading, model), double.NaN);
             Commit(reading);
             return;
         }
 
         var ratio = 1.0;
+        var score = double.NaN;
         if (!_primed)
         {
             await PrimeAsync(model, forecaster, cancellationToken);
         }
         else
         {
-            ratio = await StepAsync(reading, model, forecaster, output, cancellationToken);
+            (ratio, score) = await StepAsync(reading, model, forecaster, output, cancellationToken);
         }
 
-        output.Add(reading, Predict(reading, model, ratio));
+        output.Add(reading, Predict(reading, model, ratio), score);
         Commit(reading);
     }
+
+    /// <summary>The scaler is fixed and, for a window model, the ring holds a full window.</summary>
+    private bool CanPrime(ModelDescriptor model) =>
+        _scaler.IsFixed && (model.Signature == ModelSignature.StatefulStep || _ring!.Count >= model.Window);
 
     /// <summary>Binds the stream to a (new) model: state is reset and re-warmed from the ring buffer.</summary>
     private void Bind(ModelDescriptor model)
@@ -148,19 +166,19 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         _primed = false;
     }
 
-    /// <summary>Fixes the scaler and runs the buffered readings through the model in one call.</summary>
+    /// <summary>
+    /// Runs the buffered readings through the model in one call: all of them from zero state for a
+    /// stateful-step model, the last window for a window model.
+    /// </summary>
     private async ValueTask PrimeAsync(ModelDescriptor model, IForecaster forecaster, CancellationToken cancellationToken)
     {
-        if (!_scaler.IsFixed)
+        var inputs = model.Signature == ModelSignature.Window ? WindowInputs(model) : new float[_ring!.Count];
+        if (model.Signature == ModelSignature.StatefulStep)
         {
-            _scaler.Fix(model.MinScale, model.RelativeMinScale);
-            _interval = _ring!.MedianInterval(model.Warmup) is { Ticks: > 0 } observed ? observed : model.SamplingInterval;
-        }
-
-        var inputs = new float[_ring!.Count];
-        for (var i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = Normalise(_ring.ValueAt(inputs.Length - 1 - i), model);
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = Normalise(_ring!.ValueAt(inputs.Length - 1 - i), model);
+            }
         }
 
         Array.Clear(_state);
@@ -168,21 +186,37 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         _primed = true;
     }
 
-    /// <summary>Scores the reading against its forecast and steps the model; returns the sensor's residual-scale ratio.</summary>
-    private async ValueTask<double> StepAsync(
+    /// <summary>The newest <c>Window</c> ring entries, normalised and clipped, oldest first.</summary>
+    private float[] WindowInputs(ModelDescriptor model)
+    {
+        var inputs = new float[model.Window];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = Normalise(_ring!.ValueAt(inputs.Length - 1 - i), model);
+        }
+
+        return inputs;
+    }
+
+    /// <summary>
+    /// Scores the reading against its forecast and steps the model; returns the sensor's residual-scale
+    /// ratio and the reading's score (NaN when the gap was longer than the horizon).
+    /// </summary>
+    private async ValueTask<(double Ratio, double Score)> StepAsync(
         SensorReading reading, ModelDescriptor model, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
     {
         var modelSigma = model.ResidualStd[0];
         var ratio = _residuals.Sigma(modelSigma, options) / modelSigma;
         var steps = StepsSinceLast(reading.Timestamp);
         var z = _scaler.Normalise(reading.Value);
+        var score = double.NaN;
 
         if (steps <= model.Horizon)
         {
             var expected = _forecast[steps - 1];
             var sigma = model.ResidualStd[steps - 1] * ratio;
             var residual = z - expected;
-            var score = Math.Abs(residual) / sigma;
+            score = Math.Abs(residual) / sigma;
             if (steps == 1)
             {
                 _residuals.Observe(residual, sigma, options);
@@ -210,15 +244,28 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         }
 
         // A gap of a few steps is filled with the model's own forecast, so it keeps its rhythm.
-        var inputs = new float[Math.Min(steps, model.Horizon)];
-        for (var i = 0; i < inputs.Length - 1; i++)
+        var filled = Math.Min(steps, model.Horizon) - 1;
+        if (model.Signature == ModelSignature.Window)
+        {
+            for (var i = 0; i < filled; i++)
+            {
+                _ring!.Add(LastApplied!.Value + ((i + 1) * _interval), _scaler.Denormalise(_forecast[i]));
+            }
+
+            _ring!.Add(reading.Timestamp, _scaler.Denormalise(z));
+            await forecaster.StepAsync(WindowInputs(model), _state, _forecast, cancellationToken);
+            return (ratio, score);
+        }
+
+        var inputs = new float[filled + 1];
+        for (var i = 0; i < filled; i++)
         {
             inputs[i] = _forecast[i];
         }
 
         inputs[^1] = Clip(z, model);
         await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
-        return ratio;
+        return (ratio, score);
     }
 
     private int StepsSinceLast(DateTimeOffset timestamp)
@@ -276,6 +323,9 @@ internal sealed class StreamOutput(int capacity)
 
     public List<Prediction> Predictions { get; } = new(capacity);
 
+    /// <summary>Per applied reading: its score against the forecast made for it, NaN when it was not scored.</summary>
+    public List<double> Scores { get; } = new(capacity);
+
     public List<Anomaly> Anomalies { get; } = [];
 
     public int Duplicates { get; set; }
@@ -284,10 +334,11 @@ internal sealed class StreamOutput(int capacity)
 
     public int Invalid { get; set; }
 
-    public void Add(SensorReading reading, Prediction prediction)
+    public void Add(SensorReading reading, Prediction prediction, double score)
     {
         Readings.Add(reading);
         Predictions.Add(prediction);
+        Scores.Add(score);
     }
 
     public ApplyResult ToResult() => new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count);

@@ -1,5 +1,6 @@
 using Forecast.Host;
 using Forecast.Host.Benchmarks;
+using Forecast.Host.Commands;
 using Forecast.Host.Extensions;
 using Forecast.Inference.Onnx;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,8 @@ try
         ["simulate"] => await SimulateCommand.RunAsync(options),
         ["bench", "inference"] => await InferenceBenchmark.RunAsync(options),
         ["bench", "pipeline"] => await PipelineBenchmark.RunAsync(options),
+        ["models", "validate", var directory] => ModelsCommand.Validate(directory, options, Console.Out, Console.Error),
+        ["evaluate"] => await EvaluateCommand.RunAsync(options, Console.Out, Console.Error),
         ["bench", "influx"] => await InfluxBenchmark.RunAsync(options),
         _ => Usage.Print(verbs),
     };

@@ -19,6 +19,14 @@ internal static class Usage
               recomputing a 32-step window per reading. Prints one JSON line.
           forecast bench pipeline [--sensors 10000] [--Bench:Seconds 20] [--readings-per-call 4]
               The embedded pipeline at full speed and at half that rate: readings/s, latency, memory per sensor.
+          forecast models validate DIR
+              Checks a model folder as the serving path does (manifest vs graph, opset, golden vectors,
+              random inputs); prints each check, or why it must not be served (exit status 1).
+          forecast evaluate --model DIR --data CSV --time-column C --value-column C [--horizon H | --horizons 24,96]
+                  [--season N] [--score-from TIME] [--score-to TIME] [--anomalies-out CSV]
+              Replays the series through the sensor logic and the model; prints MSE/MAE per horizon (normalised
+              and original units), interval coverage, and repeat-last, seasonal naive and exponential smoothing
+              on the same windows. --anomalies-out writes timestamp,value,anomaly_score (NAB's format).
           forecast bench influx [--InfluxDb:Url http://127.0.0.1:8086] [--Bench:Points 1000000]
               Prediction points/s through the InfluxDB sink to a real server (1.x by default), with CPU per point.
 

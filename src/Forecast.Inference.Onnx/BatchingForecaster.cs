@@ -49,6 +49,12 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             throw new ArgumentException($"Inputs hold {inputs.Length} floats; a step needs a positive multiple of {model.Features}.", nameof(inputs));
         }
 
+        if (model.Signature == ModelSignature.Window && inputs.Length != model.Window * model.Features)
+        {
+            throw new ArgumentException(
+                $"Inputs hold {inputs.Length} floats; window model {model.Id} takes exactly {model.Window * model.Features} (window x features).", nameof(inputs));
+        }
+
         if (state.Length != model.StateSize || forecast.Length < model.Horizon)
         {
             throw new ArgumentException(

@@ -11,17 +11,19 @@ internal sealed record ModelManifest(
     ModelManifest.InputNames Inputs,
     ModelManifest.OutputNames Outputs,
     IReadOnlyList<string> Features,
-    int Layers,
-    int Hidden,
     int Horizon,
     int Window,
     string SamplingInterval,
     int Opset,
     ModelManifest.NormalisationSpec Normalisation,
     ModelManifest.IntervalSpec Interval,
-    string Golden)
+    string Golden,
+    int Layers = 0,
+    int Hidden = 0)
 {
     public const string StatefulStep = "stateful-step";
+
+    public const string WindowSignature = "window";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -44,11 +46,11 @@ internal sealed record ModelManifest(
         }
     }
 
-    /// <summary>The graph's input tensor names.</summary>
-    internal sealed record InputNames(string X, string H0, string C0);
+    /// <summary>The graph's input tensor names; the state tensors only for the stateful-step signature.</summary>
+    internal sealed record InputNames(string X, string? H0 = null, string? C0 = null);
 
-    /// <summary>The graph's output tensor names.</summary>
-    internal sealed record OutputNames(string Yhat, string Hn, string Cn);
+    /// <summary>The graph's output tensor names; the state tensors only for the stateful-step signature.</summary>
+    internal sealed record OutputNames(string Yhat, string? Hn = null, string? Cn = null);
 
     internal sealed record NormalisationSpec(string Method, int Warmup, double MinScale, double RelativeMinScale, double Clip);
 

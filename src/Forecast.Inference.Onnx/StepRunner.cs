@@ -1,10 +1,12 @@
+using Forecast.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Forecast.Inference.Onnx;
 
 /// <summary>
 /// Reusable input and output buffers for one batched model call: fill each row, <see cref="Run"/>,
-/// read each row back. One runner per concurrent caller; the session itself is shared.
+/// read each row back. One runner per concurrent caller; the session itself is shared. A window
+/// model has no state: its state buffers are empty and only <c>x</c> and <c>yhat</c> are bound.
 /// </summary>
 internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : IDisposable
 {
@@ -13,6 +15,7 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
     private readonly int _layers = model.Descriptor.Layers;
     private readonly int _hidden = model.Descriptor.Hidden;
     private readonly int _horizon = model.Descriptor.Horizon;
+    private readonly bool _stateful = model.Descriptor.Signature == ModelSignature.StatefulStep;
     private float[] _x = new float[maxBatch * maxTime * model.Descriptor.Features];
     private readonly float[] _h = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
     private readonly float[] _c = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
@@ -66,6 +69,12 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
         using var h = OrtValue.CreateTensorValueFromMemory(info, _h.AsMemory(0, stateLength), stateShape);
         using var c = OrtValue.CreateTensorValueFromMemory(info, _c.AsMemory(0, stateLength), stateShape);
         using var yhat = OrtValue.CreateTensorValueFromMemory(info, _yhat.AsMemory(0, Batch * _horizon), [Batch, _horizon]);
+        if (!_stateful)
+        {
+            model.Session.Run(_runOptions, model.InputNames, [x], model.OutputNames, [yhat]);
+            return;
+        }
+
         using var hn = OrtValue.CreateTensorValueFromMemory(info, _hn.AsMemory(0, stateLength), stateShape);
         using var cn = OrtValue.CreateTensorValueFromMemory(info, _cn.AsMemory(0, stateLength), stateShape);
         model.Session.Run(_runOptions, model.InputNames, [x, h, c], model.OutputNames, [yhat, hn, cn]);

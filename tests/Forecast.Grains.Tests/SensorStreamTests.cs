@@ -131,6 +131,80 @@ public sealed class SensorStreamTests
         Assert.Equal("persistence@2", output.Predictions[0].Model);
     }
 
+    [Fact]
+    public async Task ApplyAsync_FeedsAWindowModelTheLastWindow_OnceTheRingHoldsOne()
+    {
+        var window = new WindowMeanForecaster();
+        var stream = Unalarmed();
+
+        var output = await stream.ApplyAsync(Readings(0, 1, 2, 3, 4, 5, 6), window);
+
+        // Warm-up is 4 readings but the window is 6: repeat-last until six readings are buffered.
+        Assert.All(output.Predictions.Take(5), p => Assert.Equal(SensorStream.WarmupModelId, p.Model));
+        Assert.All(output.Predictions.Skip(5), p => Assert.Equal("window-mean@1", p.Model));
+        Assert.Equal([6, 6], window.Calls.Select(c => c.Length));
+        var status = stream.Status();
+        Assert.Empty(status.ModelState);
+        Assert.Equal(21.5, status.ScalerMean); // fitted on the first 4 readings only
+        Assert.Equal(Normalised(status, 21, 22, 23, 24, 25, 26), window.Calls[^1]);
+        var expected = status.ScalerMean + (window.Calls[^1].Average() * status.ScalerScale);
+        Assert.Equal(expected, output.Predictions[^1].Steps[0].Mean, 4);
+        Assert.False(double.IsNaN(output.Scores[^1]));
+        Assert.True(double.IsNaN(output.Scores[0]));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_FillsAWindowModelsGapWithTheForecast()
+    {
+        var window = new WindowMeanForecaster();
+        var stream = Unalarmed();
+        await stream.ApplyAsync(Readings(0, 1, 2, 3, 4, 5), window);
+        var gapForecast = window.Calls[^1].Average();
+
+        await stream.ApplyAsync([Reading(8)], window);
+
+        var status = stream.Status();
+        var last = window.Calls[^1];
+        Assert.Equal(Normalised(status, 23, 24, 25), last[..3]);
+        Assert.Equal(gapForecast, last[3], 5);
+        Assert.Equal(gapForecast, last[4], 5);
+        Assert.Equal(Normalised(status, 28), last[5..]);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_KeepsASpikeClippedInLaterWindows()
+    {
+        var window = new WindowMeanForecaster();
+        var readings = Enumerable.Range(0, 40).Select(i => Reading(i, i % 2 == 0 ? 10.1 : 9.9)).ToList();
+        readings.Add(Reading(40, 1000));
+        readings.Add(Reading(41, 10.1));
+
+        var output = await _stream.ApplyAsync(readings, window);
+
+        Assert.Equal(T0.AddMinutes(40), Assert.Single(output.Anomalies).Timestamp);
+        var spike = window.Calls[^1][^2]; // the spike, one step later, still as the model first saw it
+        Assert.Equal(window.Calls[^2][^1], spike);
+        Assert.InRange(spike, 1, 5); // clamped to the opening threshold, far below the clip (10) the raw value would hit
+    }
+
+    [Fact]
+    public async Task ApplyAsync_RewarmsAWindowModelFromTheRing_WhenTheModelChanges()
+    {
+        await _stream.ApplyAsync(Readings(0, 1, 2, 3, 4, 5, 6, 7), _forecaster);
+        var window = new WindowMeanForecaster();
+
+        var output = await _stream.ApplyAsync(Readings(8), window);
+
+        Assert.Equal("window-mean@1", Assert.Single(output.Predictions).Model);
+        Assert.Equal(Normalised(_stream.Status(), 23, 24, 25, 26, 27, 28), Assert.Single(window.Calls));
+    }
+
+    /// <summary>A stream whose episodes never open, so no reading is clamped before the model.</summary>
+    private static SensorStream Unalarmed() => new(Sensor, new AnomalyOptions { OpenScore = 1e9, CriticalScore = 2e9 });
+
+    private static float[] Normalised(SensorStatus status, params double[] values) =>
+        [.. values.Select(v => (float)((v - status.ScalerMean) / status.ScalerScale))];
+
     private static SensorReading Reading(int minute, double? value = null) =>
         new(Sensor, T0.AddMinutes(minute), value ?? (20 + minute));
 

@@ -23,6 +23,27 @@ internal static class BundledModel
     }
 }
 
+/// <summary>The second shipped model, <c>onnx/models/gru-window</c>: a GRU exported with the window signature.</summary>
+internal static class WindowModel
+{
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "models", "gru-window");
+
+    public static OnnxModel Load() => OnnxModel.Load(Directory, BundledModel.Options());
+
+    /// <summary>A private copy of the window model folder that a test may damage.</summary>
+    public static string CopyToTemp()
+    {
+        var target = Path.Combine(Path.GetTempPath(), "forecast-window-model-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(target);
+        foreach (var file in System.IO.Directory.GetFiles(Directory))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        return target;
+    }
+}
+
 /// <summary>Broken models made by <c>onnx/testing/make_faulty_models.py</c>, committed with the tests.</summary>
 internal static class FaultyModels
 {
