@@ -109,6 +109,25 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
+    public async Task Evaluate_IgnoresADuplicateTimestamp_ButGivesItsRowAScore()
+    {
+        var csv = WriteCsv(Simulated(seed: 14, rows: 200));
+        var lines = File.ReadAllLines(csv).ToList();
+        lines.Insert(101, lines[100].Split(',')[0] + ",123456");
+        File.WriteAllLines(csv, lines);
+        var scores = Path.Combine(Path.GetTempPath(), $"forecast-nab-{Guid.NewGuid():N}.csv");
+
+        var (report, stdout) = await EvaluateAsync("--model", Bundled, "--data", csv, "--time-column", "timestamp", "--value-column", "value", "--anomalies-out", scores);
+
+        Assert.Equal(200, report.GetProperty("rows").GetInt32());
+        Assert.Contains("1 rows repeat the previous row's timestamp and were ignored", stdout);
+        var written = File.ReadAllLines(scores);
+        Assert.Equal(202, written.Length);
+        Assert.Equal(written[100].Split(',')[2], written[101].Split(',')[2]);
+        Assert.Equal("123456", written[101].Split(',')[1]);
+    }
+
+    [Fact]
     public void AnomalyScore_MapsTheCriticalScoreToOne()
     {
         var options = new AnomalyOptions();
@@ -134,7 +153,7 @@ public sealed class EvaluateCommandTests
     [InlineData("2026-01-01T00:05:00Z,12.5abc", ":7: '12.5abc' in column 'value' is not a finite number")]
     [InlineData("2026-01-01T00:05:00Z,NaN", ":7: 'NaN' in column 'value' is not a finite number")]
     [InlineData("yesterday,12.5", ":7: 'yesterday' in column 'timestamp' is not a timestamp")]
-    [InlineData("2026-01-01T00:02:00Z,12.5", ":7: 2026-01-01T00:02:00Z is not after the previous row's")]
+    [InlineData("2026-01-01T00:02:00Z,12.5", ":7: 2026-01-01T00:02:00Z is before the previous row's")]
     [InlineData("2026-01-01T00:05:00Z,12.5,extra", ":7: 3 fields, the header has 2")]
     public async Task Evaluate_RefusesABadRow_NamingTheLine(string row, string message)
     {

@@ -83,7 +83,7 @@ internal static class EvaluateCommand
         if (mine.TryGetValue("--anomalies-out", out var anomaliesPath))
         {
             WriteAnomalies(anomaliesPath, series, run.Scores, anomaly);
-            stderr.WriteLine($"evaluate: wrote {series.Count} rows of timestamp,value,anomaly_score to {anomaliesPath}");
+            stderr.WriteLine($"evaluate: wrote {series.Rows.Length} rows of timestamp,value,anomaly_score to {anomaliesPath}");
         }
 
         return 0;
@@ -161,6 +161,11 @@ internal static class EvaluateCommand
         stdout.WriteLine(
             $"  baselines: season {run.Baselines.Season} rows ({(run.Baselines.SeasonDetected ? "detected" : "given")}), " +
             $"exponential smoothing alpha {run.Baselines.Alpha:0.00}; both fitted on rows before the scored ones");
+        if (series.Duplicates > 0)
+        {
+            stdout.WriteLine($"  note: {series.Duplicates} rows repeat the previous row's timestamp and were ignored, as a sensor grain ignores duplicates");
+        }
+
         if (run.IrregularIntervals > 0)
         {
             stdout.WriteLine($"  note: {run.IrregularIntervals} intervals differ from the median by over 1%; windows pair rows by position");
@@ -228,9 +233,10 @@ internal static class EvaluateCommand
     {
         using var writer = new StreamWriter(path);
         writer.WriteLine("timestamp,value,anomaly_score");
-        for (var i = 0; i < series.Count; i++)
+        foreach (var row in series.Rows)
         {
-            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{series.TimeTexts[i]},{series.Values[i]:R},{AnomalyScore(scores[i], options):0.######}"));
+            // A duplicate row repeats the score of the reading it duplicates, so every input row has one.
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.TimeText},{row.Value:R},{AnomalyScore(scores[row.Index], options):0.######}"));
         }
     }
 

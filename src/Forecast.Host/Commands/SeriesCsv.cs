@@ -2,15 +2,20 @@ using System.Globalization;
 
 namespace Forecast.Host.Commands;
 
-/// <summary>One series read from a CSV file: a time column and a numeric value column, in time order.</summary>
+/// <summary>
+/// One series read from a CSV file: a time column and a numeric value column, in time order. A row
+/// with the same timestamp as the row before is a duplicate: like a sensor grain, the series keeps
+/// the first and ignores the others, but remembers them so per-row output can cover every row.
+/// </summary>
 internal sealed class SeriesCsv
 {
-    private SeriesCsv(string path, string[] timeTexts, DateTimeOffset[] times, double[] values)
+    private SeriesCsv(string path, string[] timeTexts, DateTimeOffset[] times, double[] values, Row[] rows)
     {
         Path = path;
         TimeTexts = timeTexts;
         Times = times;
         Values = values;
+        Rows = rows;
     }
 
     public string Path { get; }
@@ -24,9 +29,14 @@ internal sealed class SeriesCsv
 
     public int Count => Values.Length;
 
+    /// <summary>Every data row of the file, duplicates included, with the series index it maps to.</summary>
+    public Row[] Rows { get; }
+
+    public int Duplicates => Rows.Length - Values.Length;
+
     /// <summary>
-    /// Reads the file. Timestamps are ISO 8601 (UTC when they carry no offset) and strictly
-    /// increasing; values are finite numbers with a '.' decimal point. Anything else is a
+    /// Reads the file. Timestamps are ISO 8601 (UTC when they carry no offset) and never decrease;
+    /// values are finite numbers with a '.' decimal point. Anything else is a
     /// <see cref="FormatException"/> naming the file, line and column.
     /// </summary>
     public static SeriesCsv Read(string path, string timeColumn, string valueColumn)
@@ -44,6 +54,7 @@ internal sealed class SeriesCsv
         var timeTexts = new List<string>();
         var times = new List<DateTimeOffset>();
         var values = new List<double>();
+        var rows = new List<Row>();
         var lineNumber = 1;
         while (reader.ReadLine() is { } line)
         {
@@ -71,11 +82,18 @@ internal sealed class SeriesCsv
                 throw new FormatException($"{path}:{lineNumber}: '{valueText}' in column '{valueColumn}' is not a finite number.");
             }
 
-            if (times.Count > 0 && time <= times[^1])
+            if (times.Count > 0 && time < times[^1])
             {
-                throw new FormatException($"{path}:{lineNumber}: {timeText} is not after the previous row's {timeTexts[^1]}; rows must be in strictly increasing time order.");
+                throw new FormatException($"{path}:{lineNumber}: {timeText} is before the previous row's {timeTexts[^1]}; rows must be in time order.");
             }
 
+            if (times.Count > 0 && time == times[^1])
+            {
+                rows.Add(new Row(timeText, value, times.Count - 1));
+                continue;
+            }
+
+            rows.Add(new Row(timeText, value, times.Count));
             timeTexts.Add(timeText);
             times.Add(time);
             values.Add(value);
@@ -86,7 +104,7 @@ internal sealed class SeriesCsv
             throw new FormatException($"{path} holds {values.Count} data rows; a series needs at least 2.");
         }
 
-        return new SeriesCsv(path, [.. timeTexts], [.. times], [.. values]);
+        return new SeriesCsv(path, [.. timeTexts], [.. times], [.. values], [.. rows]);
     }
 
     /// <summary>The first row at or after <paramref name="time"/>, or <see cref="Count"/>.</summary>
@@ -95,6 +113,9 @@ internal sealed class SeriesCsv
         var index = Array.BinarySearch(Times, time);
         return index >= 0 ? index : ~index;
     }
+
+    /// <summary>A data row as written, and the index in the series of the reading it belongs to.</summary>
+    public readonly record struct Row(string TimeText, double Value, int Index);
 
     private static int Column(string[] columns, string name, string path)
     {
