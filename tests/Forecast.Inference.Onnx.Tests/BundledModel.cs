@@ -10,11 +10,14 @@ internal static class BundledModel
     public static OnnxModel Load() => OnnxModel.Load(Directory, Options());
 
     /// <summary>A private copy of the bundled model folder that a test may damage.</summary>
-    public static string CopyToTemp()
+    public static string CopyToTemp() => CopyToTemp(Directory);
+
+    /// <summary>A private copy of a model folder that a test may damage.</summary>
+    public static string CopyToTemp(string source)
     {
         var target = Path.Combine(Path.GetTempPath(), "forecast-model-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(target);
-        foreach (var file in System.IO.Directory.GetFiles(Directory))
+        foreach (var file in System.IO.Directory.GetFiles(source))
         {
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         }
@@ -31,17 +34,7 @@ internal static class WindowModel
     public static OnnxModel Load() => OnnxModel.Load(Directory, BundledModel.Options());
 
     /// <summary>A private copy of the window model folder that a test may damage.</summary>
-    public static string CopyToTemp()
-    {
-        var target = Path.Combine(Path.GetTempPath(), "forecast-window-model-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(target);
-        foreach (var file in System.IO.Directory.GetFiles(Directory))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-        }
-
-        return target;
-    }
+    public static string CopyToTemp() => BundledModel.CopyToTemp(Directory);
 }
 
 /// <summary>Broken models made by <c>onnx/testing/make_faulty_models.py</c>, committed with the tests.</summary>
