@@ -18,6 +18,9 @@ internal static class KafkaClients
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             EnablePartitionEof = false,
+            // A dead silo's partitions move after 10 s instead of librdkafka's 45 s.
+            SessionTimeoutMs = 10_000,
+            HeartbeatIntervalMs = 1_000,
         };
         foreach (var (key, value) in options.Consumer)
         {

@@ -74,6 +74,7 @@ public sealed partial class KafkaIngestionService : BackgroundService
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
             .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build();
         consumer.Subscribe(_options.Topic);
         LogStarted(_logger, _options.Topic, _options.GroupId, _options.BootstrapServers);
@@ -96,7 +97,10 @@ public sealed partial class KafkaIngestionService : BackgroundService
             }
             catch (KafkaException exception)
             {
-                LogCommitFailed(_logger, exception.Error.Code, exception.Error.Reason);
+                if (exception.Error.Code != ErrorCode.Local_NoOffset)
+                {
+                    LogCommitFailed(_logger, exception.Error.Code, exception.Error.Reason);
+                }
             }
 
             consumer.Close();
@@ -312,6 +316,9 @@ public sealed partial class KafkaIngestionService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason}")]
     private static partial void LogClientError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "librdkafka {Facility}: {Message}")]
+    private static partial void LogClientMessage(ILogger logger, string facility, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consume failed {Code}: {Reason}")]
     private static partial void LogConsumeFailed(ILogger logger, ErrorCode code, string reason);
