@@ -105,7 +105,7 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
         }
         catch (JsonException exception)
         {
-            var deep = exception.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            var deep = exception.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
             throw new RefusedMessageException(
                 deep ? DeadLetterReason.TooDeep : DeadLetterReason.InvalidJson,
                 deep ? "The JSON nests deeper than an array of readings." : $"The JSON does not parse: {exception.Message}");

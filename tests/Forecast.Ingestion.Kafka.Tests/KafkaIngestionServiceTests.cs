@@ -47,7 +47,7 @@ public sealed class KafkaIngestionServiceTests(ITestOutputHelper output) : IDisp
             (new string('[', 5000) + new string(']', 5000), DeadLetterReason.TooDeep),
             ("{\"sensor\":\"bad-10\",\"value\":3}", DeadLetterReason.MissingField),
             ("temp,sensor=bad-11 value=oops", DeadLetterReason.InvalidLineProtocol),
-            ("{\"sensor\":\"bad-12\",\"ts\":" + now.ToUnixTimeMilliseconds() + ",\"value\":1,\"pad\":\"" + new string('z', 10 << 20) + "\"}", DeadLetterReason.Oversized),
+            ("{\"sensor\":\"bad-12\",\"ts\":" + now.ToUnixTimeMilliseconds() + ",\"value\":1,\"pad\":\"" + new string('z', 3 << 20) + "\"}", DeadLetterReason.Oversized),
         };
         var good = Traffic.Readings(sensors: 200, perSensor: 10).ToList();
         var messages = new List<Message<string, byte[]>>();

@@ -60,6 +60,7 @@ public sealed class ReadingDecoderTests
     {
         { "", DeadLetterReason.Empty },
         { "{\"sensor\":\"a\",\"ts\":1795946400000,", DeadLetterReason.InvalidJson },
+        { "{\"sensor\":\"a\",\"ts\":", DeadLetterReason.InvalidJson },
         { "[[{\"sensor\":\"a\",\"ts\":1795946400000,\"value\":1}]]", DeadLetterReason.TooDeep },
         { "{\"sensor\":\"a\",\"ts\":1795946400000,\"value\":{\"deep\":{\"deeper\":1}}}", DeadLetterReason.TooDeep },
         { "{\"sensor\":\"a\",\"ts\":1795946400000,\"value\":\"12\"}", DeadLetterReason.WrongType },
