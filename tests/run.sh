@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 packages=()
 command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
+# The model workshop's scripts run under Debian's interpreter, which has torch and onnx.
+/usr/bin/python3 -c "import torch, onnx, numpy" >/dev/null 2>&1 || packages+=(python3 python3-torch python3-onnx python3-numpy)
 
 if ((${#packages[@]})); then
     echo "tests/run.sh: installing ${packages[*]} from Debian" >&2
