@@ -17,6 +17,7 @@ try
         ["models", "validate", var directory] => ModelsCommand.Validate(directory, options, Console.Out, Console.Error),
         ["evaluate"] => await EvaluateCommand.RunAsync(options, Console.Out, Console.Error),
         ["bench", "influx"] => await InfluxBenchmark.RunAsync(options),
+        ["bench", "kafka"] => await KafkaBenchmark.RunAsync(options),
         _ => Usage.Print(verbs),
     };
 }

@@ -27,6 +27,8 @@ public sealed class KafkaIngestionServiceTests(ITestOutputHelper output) : IDisp
         Assert.Equal(100_000, pipeline.Metrics.Applied);
         Assert.Equal(0, pipeline.Ingestion.DeadLettered);
         Assert.Equal(Traffic.Start.AddMinutes(9), pipeline.Store.Latest("s-04242")!.IssuedAt);
+        await KafkaPipeline.WaitUntilAsync(() => Traffic.Committed(_cluster.BootstrapServers) == 100_000, TimeSpan.FromSeconds(30),
+            () => $"committed {Traffic.Committed(_cluster.BootstrapServers)} of 100,000");
         output.WriteLine($"p99 produce-to-prediction {pipeline.Metrics.Latency.PercentileMs(0.99):N1} ms");
     }
 

@@ -133,6 +133,14 @@ internal static class Traffic
         await Task.CompletedTask;
     }
 
+    /// <summary>The silos' committed offsets on the readings topic, summed over its partitions.</summary>
+    public static long Committed(string bootstrapServers, string group = "forecast")
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = group }).Build();
+        var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(KafkaPipeline.Topic, p));
+        return consumer.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
+    }
+
     /// <summary>Every message on <paramref name="topic"/> from the beginning, until <paramref name="count"/> arrived.</summary>
     public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrapServers, string topic, int count, TimeSpan timeout)
     {

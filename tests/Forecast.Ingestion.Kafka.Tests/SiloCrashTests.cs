@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Xunit.Abstractions;
+using ErrorCode = Confluent.Kafka.ErrorCode;
+
+namespace Forecast.Ingestion.Kafka.Tests;
+
+/// <summary>R1: a silo process killed with SIGKILL mid-stream loses no reading once restarted.</summary>
+public sealed class SiloCrashTests(ITestOutputHelper output)
+{
+    private const string PredictionsTopic = "sensor-predictions";
+
+    [Fact]
+    public async Task Silo_KilledMidStream_ResumesFromTheCommittedWatermark_AndLosesNothing()
+    {
+        // Small enough that librdkafka's mock cluster keeps every prediction: it trims each partition's log at about 8 MB.
+        const int Sensors = 200;
+        const int PerSensor = 60;
+        using var cluster = KafkaMockCluster.Start();
+        var readings = Traffic.Readings(Sensors, PerSensor).ToList();
+        var produce = Task.Run(async () =>
+        {
+            // A steady stream, so the kill lands mid-stream with readings in flight.
+            foreach (var slice in readings.Chunk(1_000))
+            {
+                await Traffic.ProduceAsync(cluster.BootstrapServers, slice);
+                await Task.Delay(300);
+            }
+        });
+        using var topics = new TopicProbe(cluster.BootstrapServers);
+
+        using (var first = ForecastProcess.Run(cluster.BootstrapServers))
+        {
+            // Mid-stream, after the first commits, so the restart resumes from a committed watermark.
+            await WaitAsync(() => topics.Committed() >= 3_000, TimeSpan.FromMinutes(2), first, topics);
+            output.WriteLine($"at the kill: {topics.Describe()}");
+            first.Kill();
+        }
+
+        var killedAt = Stopwatch.GetTimestamp();
+        var atKill = topics.Predictions();
+        using var second = ForecastProcess.Run(cluster.BootstrapServers);
+        await WaitAsync(() => topics.Predictions() > atKill, TimeSpan.FromMinutes(1), second, topics);
+        var recovery = Stopwatch.GetElapsedTime(killedAt);
+        await produce;
+        await WaitAsync(() => topics.CaughtUp(), TimeSpan.FromMinutes(3), second, topics);
+
+        var (messages, covered) = topics.ReadPredictions();
+        output.WriteLine($"killed after {atKill} predictions; first new prediction {recovery.TotalSeconds:N1} s after the kill; " +
+            $"{messages - covered.Count} duplicates (readings in flight at the kill, applied again)");
+        var missing = readings.Select(r => r.Key).Count() - covered.Count;
+        Assert.True(missing == 0, $"{missing} readings have no prediction ({messages} prediction messages read; {topics.Describe()}); silo output:\n{second.Output}");
+        Assert.Equal(readings.Count, covered.Count);
+    }
+
+    private static Task WaitAsync(Func<bool> done, TimeSpan timeout, ForecastProcess silo, TopicProbe topics) =>
+        KafkaPipeline.WaitUntilAsync(done, timeout, () => $"{topics.Describe()}; silo output:\n{silo.Output}");
+
+    /// <summary>Looks at the readings and predictions topics from outside, as an operator's checker would.</summary>
+    private sealed class TopicProbe(string bootstrapServers) : IDisposable
+    {
+        private readonly IConsumer<string, byte[]> _metadata = new ConsumerBuilder<string, byte[]>(
+            new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "forecast" }).Build();
+
+        private static IEnumerable<TopicPartition> Partitions(string topic) =>
+            Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(topic, p));
+
+        /// <summary>Prediction messages stored so far (the topic's high watermarks).</summary>
+        public long Predictions() => Partitions(PredictionsTopic).Sum(High);
+
+        /// <summary>Whether the silos' group has committed every reading produced.</summary>
+        public bool CaughtUp() => Committed() == Partitions(KafkaPipeline.Topic).Sum(High);
+
+        /// <summary>Readings the silos' group has committed.</summary>
+        public long Committed()
+        {
+            try
+            {
+                return _metadata.Committed(Partitions(KafkaPipeline.Topic), TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
+            }
+            catch (TopicPartitionOffsetException)
+            {
+                // Before the first produce the topic does not exist yet.
+                return 0;
+            }
+        }
+
+        public string Describe() => $"{Predictions()} predictions stored; readings committed {Committed()} of {Partitions(KafkaPipeline.Topic).Sum(High)}";
+
+        /// <summary>Reads every prediction from the beginning with a fresh consumer; returns the message count and the (sensor, reading time) pairs covered.</summary>
+        public (long Messages, HashSet<(string, DateTimeOffset)> Covered) ReadPredictions(string topic = PredictionsTopic)
+        {
+            var ends = Partitions(topic).ToDictionary(p => p.Partition.Value, High);
+            using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = bootstrapServers,
+                GroupId = "checker-" + Guid.NewGuid().ToString("N"),
+                EnableAutoCommit = false,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+            }).Build();
+            consumer.Assign(Partitions(topic).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+            var covered = new HashSet<(string, DateTimeOffset)>();
+            var positions = new Dictionary<int, long>();
+            long messages = 0;
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (ends.Any(e => positions.GetValueOrDefault(e.Key) < e.Value) && DateTime.UtcNow < deadline)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } result)
+                {
+                    continue;
+                }
+
+                positions[result.Partition.Value] = result.Offset.Value + 1;
+                messages++;
+                if (topic == PredictionsTopic)
+                {
+                    using var prediction = JsonDocument.Parse(result.Message.Value);
+                    covered.Add((prediction.RootElement.GetProperty("sensorId").GetString()!, prediction.RootElement.GetProperty("issuedAt").GetDateTimeOffset()));
+                }
+            }
+
+            return (messages, covered);
+        }
+
+        public void Dispose() => _metadata.Dispose();
+
+        private long High(TopicPartition partition)
+        {
+            try
+            {
+                return _metadata.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value;
+            }
+            catch (KafkaException exception) when (exception.Error.Code is ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownPartition)
+            {
+                // The mock cluster creates the topic on its first message.
+                return 0;
+            }
+        }
+    }
+}
+
+/// <summary>A <c>forecast run --kafka</c> silo in its own process, with its output kept for failure messages.</summary>
+internal sealed class ForecastProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ForecastProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                var text = _output.ToString();
+                return text.Length <= 20_000 ? text : text[^20_000..];
+            }
+        }
+    }
+
+    public static ForecastProcess Run(string bootstrapServers)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "forecast.dll"), "run",
+            "--kafka", bootstrapServers,
+            "--Kafka:PredictionsTopic", "sensor-predictions",
+            "--Kafka:Producer:batch.size", "16384",
+            "--Kafka:Consumer:session.timeout.ms", "6000",
+            "--Orleans:SiloPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--Orleans:GatewayPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start forecast");
+        var silo = new ForecastProcess(process);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>SIGKILL: no shutdown hook runs, nothing is drained or committed.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
