@@ -21,6 +21,8 @@ internal static class KafkaClients
             // A dead silo's partitions move after 10 s instead of librdkafka's 45 s.
             SessionTimeoutMs = 10_000,
             HeartbeatIntervalMs = 1_000,
+            // A fetch returns within 100 ms even when little arrived: latency over request count.
+            FetchWaitMaxMs = 100,
         };
         foreach (var (key, value) in options.Consumer)
         {

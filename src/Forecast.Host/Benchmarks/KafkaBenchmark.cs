@@ -47,13 +47,14 @@ internal static class KafkaBenchmark
         }).Build();
         Console.Error.WriteLine($"bench kafka: {sensors.Length:N0} sensors, {warmup} warm-up + {measured} measured readings each, mock cluster {cluster.BootstrapServers}");
 
-        var produced = Task.Run(() => Produce(producer, sensors, 0, warmup + measured, null));
+        var produced = Task.Run(() => Produce(producer, sensors, 0, warmup + measured, null, () => store.Predictions));
         await host.StartAsync();
         long warmTotal = (long)warmup * sensors.Length;
         long total = (long)(warmup + measured) * sensors.Length;
-        await WaitAsync(() => store.Predictions >= warmTotal, TimeSpan.FromMinutes(10));
+        var ingestion = host.Services.GetRequiredService<KafkaIngestionService>();
+        await WaitAsync(() => store.Predictions >= warmTotal, TimeSpan.FromMinutes(10), store, ingestion);
         var started = Stopwatch.GetTimestamp();
-        await WaitAsync(() => store.Predictions >= total, TimeSpan.FromMinutes(10));
+        await WaitAsync(() => store.Predictions >= total, TimeSpan.FromMinutes(10), store, ingestion);
         var rate = (total - warmTotal) / Stopwatch.GetElapsedTime(started).TotalSeconds;
         await produced;
         Console.Error.WriteLine($"  backlog: {rate:N0} readings/s consumed and predicted");
@@ -62,11 +63,10 @@ internal static class KafkaBenchmark
         var half = rate / 2;
         var paced = (long)(half * seconds);
         var tick = warmup + measured;
-        await Task.Run(() => Produce(producer, sensors, tick, (int)Math.Ceiling((double)paced / sensors.Length), half));
-        await WaitAsync(() => store.Predictions >= total + ((long)Math.Ceiling((double)paced / sensors.Length) * sensors.Length), TimeSpan.FromMinutes(5));
+        await Task.Run(() => Produce(producer, sensors, tick, (int)Math.Ceiling((double)paced / sensors.Length), half, () => store.Predictions - total));
+        await WaitAsync(() => store.Predictions >= total + ((long)Math.Ceiling((double)paced / sensors.Length) * sensors.Length), TimeSpan.FromMinutes(5), store, ingestion);
         Console.Error.WriteLine($"  at {half:N0} readings/s: p50 {metrics.Latency.PercentileMs(0.5):N1} ms, p99 {metrics.Latency.PercentileMs(0.99):N1} ms from produce to durable prediction");
 
-        var ingestion = host.Services.GetRequiredService<KafkaIngestionService>();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             sensors = sensors.Length,
@@ -85,13 +85,23 @@ internal static class KafkaBenchmark
         return store.Rewrites == 0 ? 0 : 1;
     }
 
-    /// <summary>Produces <paramref name="ticks"/> readings per sensor from <paramref name="firstTick"/>, paced to <paramref name="rate"/> readings/s when given.</summary>
-    private static void Produce(IProducer<string, byte[]> producer, SimulatedSensor[] sensors, int firstTick, int ticks, double? rate)
+    /// <summary>
+    /// Produces <paramref name="ticks"/> readings per sensor from <paramref name="firstTick"/>, paced to
+    /// <paramref name="rate"/> readings/s when given, and never more than <see cref="MaxLagTicks"/> rounds
+    /// ahead of the predictions: librdkafka's mock cluster trims each partition's log at about 8 MB, so an
+    /// unbounded backlog would be dropped before it is consumed.
+    /// </summary>
+    private static void Produce(IProducer<string, byte[]> producer, SimulatedSensor[] sensors, int firstTick, int ticks, double? rate, Func<long> predicted)
     {
         var started = Stopwatch.GetTimestamp();
         long n = 0;
         for (var t = firstTick; t < firstTick + ticks; t++)
         {
+            while (predicted() < (long)(t - firstTick - MaxLagTicks) * sensors.Length)
+            {
+                Thread.Sleep(1);
+            }
+
             foreach (var sensor in sensors)
             {
                 if (rate is { } perSecond && TimeSpan.FromSeconds(n / perSecond) - Stopwatch.GetElapsedTime(started) is { TotalMilliseconds: > 1 } ahead)
@@ -104,7 +114,7 @@ internal static class KafkaBenchmark
                 {
                     try
                     {
-                        producer.Produce(KafkaIngestionOptionsDefaults.Topic, new Message<string, byte[]> { Key = sensor.Id, Value = value });
+                        producer.Produce(KafkaIngestionOptionsDefaults.Topic, new Message<string, byte[]> { Key = sensor.Id, Value = value }, Delivered);
                         break;
                     }
                     catch (ProduceException<string, byte[]> exception) when (exception.Error.Code == Confluent.Kafka.ErrorCode.Local_QueueFull)
@@ -120,11 +130,30 @@ internal static class KafkaBenchmark
         producer.Flush(TimeSpan.FromMinutes(1));
     }
 
-    private static async Task WaitAsync(Func<bool> done, TimeSpan timeout)
+    private const int MaxLagTicks = 5;
+
+    private static long _undelivered;
+
+    private static void Delivered(DeliveryReport<string, byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            Interlocked.Increment(ref _undelivered);
+        }
+    }
+
+    private static async Task WaitAsync(Func<bool> done, TimeSpan timeout, EmbeddedStore store, KafkaIngestionService ingestion)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var report = Stopwatch.GetTimestamp();
         while (!done())
         {
+            if (Stopwatch.GetElapsedTime(report) > TimeSpan.FromSeconds(5))
+            {
+                report = Stopwatch.GetTimestamp();
+                Console.Error.WriteLine($"  ... {store.Predictions:N0} predictions, {ingestion.Consumed:N0} consumed, {ingestion.InFlight:N0} in flight{(ingestion.Paused ? ", paused" : "")}, {Interlocked.Read(ref _undelivered):N0} not delivered");
+            }
+
             if (Stopwatch.GetTimestamp() > deadline)
             {
                 throw new TimeoutException($"bench kafka: the pipeline did not catch up within {timeout}.");
