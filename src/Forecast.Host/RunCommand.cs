@@ -14,7 +14,7 @@ internal static class RunCommand
 {
     public static async Task<int> RunAsync(string[] options)
     {
-        var builder = ForecastHostBuilder.Create(options);
+        var builder = ForecastHostBuilder.CreateWeb(options, new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:8080" });
         builder.AddForecastSilo();
         builder.AddPredictionSink();
         var fromKafka = builder.Configuration.GetSection(KafkaIngestionOptions.SectionName).Exists();
@@ -30,7 +30,8 @@ internal static class RunCommand
         builder.Services.AddHostedService<ProgressReporter>();
         var duration = builder.Configuration.GetValue<TimeSpan?>("Run:Duration");
 
-        using var host = builder.Build();
+        await using var host = builder.Build();
+        host.MapHealthEndpoints();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync();

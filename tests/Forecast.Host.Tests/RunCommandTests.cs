@@ -11,9 +11,12 @@ public sealed class RunCommandTests
     [Fact]
     public async Task Run_ProcessesSimulatedSensors_AndPrintsASummary()
     {
-        var (exitCode, stdout, stderr) = await ForecastAsync(
-            "run", "--duration", "12s", "--sensors", "300", "--interval", "100ms",
+        var web = FreePort();
+        var running = ForecastAsync(
+            "run", "--duration", "12s", "--sensors", "300", "--interval", "100ms", "--urls", $"http://127.0.0.1:{web}",
             "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
+        var health = await GetHealthAsync(web);
+        var (exitCode, stdout, stderr) = await running;
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
         Assert.Contains("readings/s", stdout);
@@ -24,6 +27,8 @@ public sealed class RunCommandTests
         Assert.Equal(300, summary.GetProperty("sensors").GetInt32());
         Assert.Equal(0, summary.GetProperty("failedCalls").GetInt64());
         Assert.InRange(summary.GetProperty("p99LatencyMs").GetDouble(), 0.001, 5_000);
+        Assert.Equal("lstm-default@1", health.GetProperty("model").GetString());
+        Assert.Equal("embedded", health.GetProperty("sink").GetProperty("kind").GetString());
     }
 
     [Theory]
@@ -34,7 +39,7 @@ public sealed class RunCommandTests
     public async Task Run_RefusesBadConfiguration_WithAClearMessage(string option, string value, string message)
     {
         var (exitCode, _, stderr) = await ForecastAsync(
-            "run", "--duration", "5s", option, value,
+            "run", "--duration", "5s", option, value, "--urls", "http://127.0.0.1:0",
             "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
 
         Assert.NotEqual(0, exitCode);
@@ -75,6 +80,26 @@ public sealed class RunCommandTests
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Polls the running silo's <c>/health</c> until it answers (it starts within seconds).</summary>
+    private static async Task<JsonElement> GetHealthAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                Assert.Equal("live", await http.GetStringAsync($"http://127.0.0.1:{port}/health/live"));
+                Assert.Equal("ready", await http.GetStringAsync($"http://127.0.0.1:{port}/health/ready"));
+                return JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/health")).RootElement;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     private static int FreePort()

@@ -172,6 +172,7 @@ internal sealed class ForecastProcess : IDisposable
             "--Kafka:PredictionsTopic", "sensor-predictions",
             "--Kafka:Producer:batch.size", "16384",
             "--Kafka:Consumer:session.timeout.ms", "6000",
+            "--urls", "http://127.0.0.1:0",
             "--Orleans:SiloPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
             "--Orleans:GatewayPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
         })

@@ -9,6 +9,20 @@ internal static class ForecastHostBuilder
         {
             ContentRootPath = AppContext.BaseDirectory,
         });
+        Configure(builder, options, defaults);
+        return builder;
+    }
+
+    /// <summary>The same for a web application: <c>forecast run</c> also serves its health endpoints.</summary>
+    public static WebApplicationBuilder CreateWeb(string[] options, IDictionary<string, string?>? defaults = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        Configure(builder, options, defaults);
+        return builder;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, string[] options, IDictionary<string, string?>? defaults)
+    {
         if (defaults is not null)
         {
             // Verb defaults sit below the command line and the environment.
@@ -24,6 +38,5 @@ internal static class ForecastHostBuilder
         // Orleans and its dependencies log every placement at Information; keep the console for our own lines.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Forecast", LogLevel.Information);
-        return builder;
     }
 }
