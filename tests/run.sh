@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 packages=()
 command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
+# The deployment files are checked with yamllint and the chart's JSON schema.
+command -v yamllint >/dev/null 2>&1 || packages+=(yamllint)
+/usr/bin/python3 -c "import yaml, jsonschema" >/dev/null 2>&1 || packages+=(python3-yaml python3-jsonschema)
 # The model workshop's scripts run under Debian's interpreter, which has torch and onnx.
 /usr/bin/python3 -c "import torch, onnx, numpy" >/dev/null 2>&1 || packages+=(python3 python3-torch python3-onnx python3-numpy)
 

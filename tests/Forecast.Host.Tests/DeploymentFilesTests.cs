@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace Forecast.Host.Tests;
+
+/// <summary>
+/// The checks the deployment files can have on a machine without Docker or helm: Debian's yamllint
+/// on the chart values, compose files and Grafana provisioning, and the chart's values against
+/// <c>values.schema.json</c> (python3-jsonschema).
+/// </summary>
+public sealed class DeploymentFilesTests
+{
+    private static readonly string Root = FindRoot();
+
+    [Fact]
+    public async Task YamlFiles_PassYamllint()
+    {
+        var (exitCode, output) = await RunAsync("yamllint", "-f", "parsable",
+            "helm/forecast/values.yaml", "helm/forecast/Chart.yaml", "docker-compose.yml", "docker-compose.gpu.yml", "deploy/grafana/provisioning");
+
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public async Task ChartValues_MatchTheirSchema()
+    {
+        var (exitCode, output) = await ValidateAsync(Path.Combine(Root, "helm/forecast/values.yaml"));
+
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public async Task ChartSchema_RefusesBadValues()
+    {
+        var bad = Path.Combine(Path.GetTempPath(), $"values-{Guid.NewGuid():N}.yaml");
+        var values = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/values.yaml"));
+        await File.WriteAllTextAsync(bad, values.Replace("  replicas: 2", "  replicas: two").Replace("version: V2", "version: V9"));
+
+        var (exitCode, output) = await ValidateAsync(bad);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("two", output);
+    }
+
+    private static Task<(int, string)> ValidateAsync(string values) => RunAsync(
+        "/usr/bin/python3", "-c",
+        "import json, sys, yaml, jsonschema\n" +
+        "schema = json.load(open(sys.argv[1]))\n" +
+        "errors = list(jsonschema.Draft7Validator(schema).iter_errors(yaml.safe_load(open(sys.argv[2]))))\n" +
+        "[print(f'{list(e.path)}: {e.message}') for e in errors]\n" +
+        "sys.exit(1 if errors else 0)",
+        Path.Combine(Root, "helm/forecast/values.schema.json"), values);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)
+            ?? throw new InvalidOperationException($"{file} could not start; tests/run.sh installs yamllint, python3-yaml and python3-jsonschema.");
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, output);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Forecast.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Forecast.sln not found above the test folder.");
+    }
+}
