@@ -21,6 +21,13 @@ internal sealed class AnomalyEpisode
     /// <summary>Readings seen since the episode opened, the opening one included.</summary>
     public int Length { get; private set; }
 
+    /// <summary>Consecutive quiet readings of the open episode.</summary>
+    public int Quiet => _quiet;
+
+    /// <summary>An episode as a checkpoint left it.</summary>
+    public static AnomalyEpisode Restore(bool isOpen, DateTimeOffset start, AnomalySeverity severity, int length, int quiet) =>
+        new() { IsOpen = isOpen, Start = start, Severity = severity, Length = length, _quiet = quiet };
+
     /// <summary>Feeds one reading's score; returns the severity to report, or null when there is nothing new.</summary>
     public AnomalySeverity? Observe(DateTimeOffset timestamp, double score, AnomalyOptions options)
     {

@@ -19,6 +19,33 @@ internal sealed class ReadingRing(int capacity)
         Count = Math.Min(Count + 1, Capacity);
     }
 
+    /// <summary>Event times (UTC ticks) and values, oldest first.</summary>
+    public (long[] Ticks, float[] Values) Export()
+    {
+        var ticks = new long[Count];
+        var values = new float[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            var index = Index(Count - 1 - i);
+            ticks[i] = _ticks[index];
+            values[i] = _values[index];
+        }
+
+        return (ticks, values);
+    }
+
+    /// <summary>A ring of <paramref name="capacity"/> holding the exported readings (the newest ones when they do not fit).</summary>
+    public static ReadingRing Restore(int capacity, long[] ticks, float[] values)
+    {
+        var ring = new ReadingRing(capacity);
+        for (var i = Math.Max(0, ticks.Length - capacity); i < ticks.Length; i++)
+        {
+            ring.Add(new DateTimeOffset(ticks[i], TimeSpan.Zero), values[i]);
+        }
+
+        return ring;
+    }
+
     /// <summary>The value <paramref name="age"/> readings back (0 is the newest).</summary>
     public float ValueAt(int age) => _values[Index(age)];
 

@@ -11,6 +11,11 @@ internal sealed class ResidualScale
 
     public int Count { get; private set; }
 
+    public double MeanSquare => _meanSquare;
+
+    /// <summary>A residual scale as a checkpoint left it.</summary>
+    public static ResidualScale Restore(int count, double meanSquare) => new() { Count = count, _meanSquare = meanSquare };
+
     public double Sigma(double modelSigma, AnomalyOptions options) =>
         Count < options.MinResiduals ? modelSigma : Math.Max(Math.Sqrt(_meanSquare), 0.5 * modelSigma);
 

@@ -39,6 +39,17 @@ internal sealed class Scaler
         IsFixed = true;
     }
 
+    /// <summary>Welford's running sum of squared deviations.</summary>
+    public double M2 => _m2;
+
+    /// <summary>A scaler as a checkpoint left it.</summary>
+    public static Scaler Restore(int count, double mean, double m2, double scale, bool isFixed)
+    {
+        var scaler = new Scaler { Count = count, Mean = mean, Scale = scale, IsFixed = isFixed };
+        scaler._m2 = m2;
+        return scaler;
+    }
+
     public double Normalise(double value) => (value - Mean) / Scale;
 
     public double Denormalise(double z) => Mean + (z * Scale);

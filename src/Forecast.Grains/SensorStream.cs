@@ -15,11 +15,15 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
     /// <summary>Model id written on predictions made before the model is warmed up (repeat last value).</summary>
     public const string WarmupModelId = "naive@warmup";
 
-    private readonly Scaler _scaler = new();
-    private readonly ResidualScale _residuals = new();
-    private readonly AnomalyEpisode _episode = new();
+    private Scaler _scaler = new();
+    private ResidualScale _residuals = new();
+    private AnomalyEpisode _episode = new();
     private ReadingRing? _ring;
     private ModelDescriptor? _model;
+
+    // The model the state belongs to. After a restore it is known by id only, until the first reading
+    // brings the forecaster's descriptor: the same id adopts the state, another one re-warms from the ring.
+    private string? _modelId;
     private float[] _state = [];
     private float[] _forecast = [];
     private bool _primed;
@@ -36,6 +40,63 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
     public long OutOfOrder { get; private set; }
 
     public long Invalid { get; private set; }
+
+    /// <summary>A stream that resumes from a checkpoint.</summary>
+    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state)
+    {
+        var stream = new SensorStream(sensorId, options)
+        {
+            _modelId = state.ModelId,
+            _scaler = Scaler.Restore(state.ScalerCount, state.ScalerMean, state.ScalerM2, state.ScalerScale, state.ScalerFixed),
+            _residuals = ResidualScale.Restore(state.ResidualCount, state.ResidualMeanSquare),
+            _episode = AnomalyEpisode.Restore(state.EpisodeOpen, state.EpisodeStart, state.EpisodeSeverity, state.EpisodeLength, state.EpisodeQuiet),
+            _ring = state.RingCapacity > 0 ? ReadingRing.Restore(state.RingCapacity, state.RingTicks, state.RingValues) : null,
+            _state = [.. state.ModelState],
+            _forecast = [.. state.Forecast],
+            _primed = state.Primed && state.ModelId is not null,
+            _interval = state.Interval,
+            LastApplied = state.LastApplied,
+            Applied = state.Applied,
+            Duplicates = state.Duplicates,
+            OutOfOrder = state.OutOfOrder,
+            Invalid = state.Invalid,
+        };
+        return stream;
+    }
+
+    /// <summary>A copy of the durable state, for a checkpoint.</summary>
+    public SensorState Export()
+    {
+        var (ticks, values) = _ring?.Export() ?? ([], []);
+        return new SensorState
+        {
+            ModelId = _modelId,
+            ScalerCount = _scaler.Count,
+            ScalerMean = _scaler.Mean,
+            ScalerM2 = _scaler.M2,
+            ScalerScale = _scaler.Scale,
+            ScalerFixed = _scaler.IsFixed,
+            RingCapacity = _ring?.Capacity ?? 0,
+            RingTicks = ticks,
+            RingValues = values,
+            ModelState = [.. _state],
+            Forecast = [.. _forecast],
+            Primed = _primed,
+            Interval = _interval,
+            ResidualCount = _residuals.Count,
+            ResidualMeanSquare = _residuals.MeanSquare,
+            LastApplied = LastApplied,
+            Applied = Applied,
+            Duplicates = Duplicates,
+            OutOfOrder = OutOfOrder,
+            Invalid = Invalid,
+            EpisodeOpen = _episode.IsOpen,
+            EpisodeStart = _episode.Start,
+            EpisodeSeverity = _episode.Severity,
+            EpisodeLength = _episode.Length,
+            EpisodeQuiet = _episode.Quiet,
+        };
+    }
 
     /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
     public async ValueTask<StreamOutput> ApplyAsync(
@@ -73,7 +134,7 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
     }
 
     public SensorStatus Status() => new(
-        _primed ? _model!.Id : WarmupModelId,
+        _primed ? _modelId! : WarmupModelId,
         LastApplied,
         Applied,
         Duplicates,
@@ -103,7 +164,11 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         SensorReading reading, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
     {
         var model = forecaster.Model;
-        if (_model?.Id != model.Id)
+        if (_model is null && Fits(model))
+        {
+            _model = model;
+        }
+        else if (_model?.Id != model.Id)
         {
             Bind(model);
         }
@@ -150,6 +215,13 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
     private bool CanPrime(ModelDescriptor model) =>
         _scaler.IsFixed && (model.Signature == ModelSignature.StatefulStep || _ring!.Count >= model.Window);
 
+    /// <summary>Whether restored state belongs to <paramref name="model"/> and has its shapes.</summary>
+    private bool Fits(ModelDescriptor model) =>
+        _modelId == model.Id
+        && _ring?.Capacity == Math.Max(model.Window, model.Warmup)
+        && _state.Length == model.StateSize
+        && _forecast.Length == model.Horizon;
+
     /// <summary>Binds the stream to a (new) model: state is reset and re-warmed from the ring buffer.</summary>
     private void Bind(ModelDescriptor model)
     {
@@ -161,6 +233,7 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
 
         _ring = ring;
         _model = model;
+        _modelId = model.Id;
         _state = new float[model.StateSize];
         _forecast = new float[model.Horizon];
         _primed = false;
