@@ -6,7 +6,7 @@ namespace Forecast.Grains;
 /// <summary>Registers what the sensor grains need besides the ports.</summary>
 public static class GrainsExtensions
 {
-    /// <summary>Binds <see cref="AnomalyOptions"/> from the <c>Anomaly</c> configuration section.</summary>
+    /// <summary>Binds <see cref="AnomalyOptions"/> and <see cref="SensorOptions"/> from the <c>Anomaly</c> and <c>Sensors</c> configuration sections.</summary>
     public static IHostApplicationBuilder AddSensorGrains(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AnomalyOptions>()
@@ -17,6 +17,12 @@ public static class GrainsExtensions
                 "Anomaly:CloseAfter and Anomaly:MinResiduals must be at least 1.")
             .Validate(o => o.ResidualWeight is > 0 and <= 1,
                 "Anomaly:ResidualWeight must be in (0, 1]; 0.02 weighs about the last 50 residuals.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<SensorOptions>()
+            .Bind(builder.Configuration.GetSection(SensorOptions.SectionName))
+            .Validate(o => o.CheckpointReadings >= 1, "Sensors:CheckpointReadings must be at least 1 (default 100).")
+            .Validate(o => o.CheckpointInterval >= TimeSpan.FromSeconds(1),
+                "Sensors:CheckpointInterval must be at least 00:00:01 (default 00:00:30).")
             .ValidateOnStart();
         return builder;
     }

@@ -5,6 +5,8 @@ using Forecast.Inference.Onnx;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Forecast.Host.Tests;
@@ -31,6 +33,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             var services = siloBuilder.Services;
             var options = new OnnxInferenceOptions { ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models", "default") };
             services.AddOptions<AnomalyOptions>();
+            services.AddOptions<SensorOptions>();
+            siloBuilder.AddMemoryGrainStorage(SensorOptions.StorageName, storage => storage.Configure<Serializer>(
+                (o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
             services.AddSingleton(_ => OnnxModel.Load(options.ModelDirectory, options));
             services.AddSingleton(sp => new BatchingForecaster(sp.GetRequiredService<OnnxModel>(), options, NullLogger<BatchingForecaster>.Instance));
             services.AddSingleton<IForecaster>(sp => sp.GetRequiredService<BatchingForecaster>());

@@ -1,22 +1,63 @@
+using System.Net;
 using Forecast.Abstractions;
 using Forecast.Grains;
 using Forecast.Diagnostics;
 using Forecast.Host.Embedded;
 using Forecast.Inference.Onnx;
 using Forecast.Sinks.InfluxDb;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace Forecast.Host.Extensions;
 
 /// <summary>Composition of one Forecast silo.</summary>
 internal static class SiloExtensions
 {
-    /// <summary>One silo on localhost clustering, with sensor grains and ONNX inference.</summary>
+    /// <summary>
+    /// One silo with sensor grains and ONNX inference. Without <c>Orleans:Redis</c> it clusters on
+    /// localhost and keeps sensor state in memory; with it (a StackExchange.Redis connection string such
+    /// as <c>127.0.0.1:6379</c>) it joins the cluster <c>Orleans:ClusterId</c> of service
+    /// <c>Orleans:ServiceId</c> (both default <c>forecast</c>) through Redis and keeps sensor state
+    /// there, advertising <c>Orleans:AdvertisedIP</c> (default 127.0.0.1) on <c>Orleans:SiloPort</c>
+    /// (default 11111) and <c>Orleans:GatewayPort</c> (default 30000).
+    /// </summary>
     public static IHostApplicationBuilder AddForecastSilo(this IHostApplicationBuilder builder)
     {
         var orleans = builder.Configuration.GetSection("Orleans");
-        builder.UseOrleans(silo => silo.UseLocalhostClustering(
-            orleans.GetValue("SiloPort", 11111),
-            orleans.GetValue("GatewayPort", 30000)));
+        var siloPort = orleans.GetValue("SiloPort", 11111);
+        var gatewayPort = orleans.GetValue("GatewayPort", 30000);
+        var redis = orleans["Redis"];
+        builder.UseOrleans(silo =>
+        {
+            if (string.IsNullOrWhiteSpace(redis))
+            {
+                silo.UseLocalhostClustering(siloPort, gatewayPort);
+                silo.AddMemoryGrainStorage(SensorOptions.StorageName, storage => storage.Configure<Serializer>(
+                    (options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
+                return;
+            }
+
+            var advertised = orleans["AdvertisedIP"];
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = orleans.GetValue("ClusterId", "forecast")!;
+                cluster.ServiceId = orleans.GetValue("ServiceId", "forecast")!;
+            });
+            // An advertised address other than loopback (a pod IP) is reached through any interface.
+            silo.ConfigureEndpoints(
+                string.IsNullOrWhiteSpace(advertised) ? IPAddress.Loopback : IPAddress.Parse(advertised),
+                siloPort,
+                gatewayPort,
+                listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(advertised));
+            silo.UseRedisClustering(redis);
+            silo.AddRedisGrainStorage(SensorOptions.StorageName, storage => storage.Configure<Serializer>((options, serializer) =>
+            {
+                options.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+                options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        });
         builder.AddSensorGrains();
         builder.AddOnnxInference();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -1,0 +1,17 @@
+namespace Forecast.Grains;
+
+/// <summary>When a sensor grain checkpoints its state to grain storage.</summary>
+public sealed class SensorOptions
+{
+    /// <summary>Configuration section: <c>Sensors</c>.</summary>
+    public const string SectionName = "Sensors";
+
+    /// <summary>Name of the grain storage provider that holds sensor state: <c>sensors</c>.</summary>
+    public const string StorageName = "sensors";
+
+    /// <summary>Applied readings after which the state is written. Default 100.</summary>
+    public int CheckpointReadings { get; set; } = 100;
+
+    /// <summary>Longest time changed state stays unwritten. Default 30 seconds.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
