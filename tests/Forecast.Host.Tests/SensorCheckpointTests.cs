@@ -87,10 +87,33 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         }
     }
 
+    [Fact]
+    public async Task ApplyAsync_RetriesAFailedCheckpointAtTheNextOne_KeepingTheStateInMemory()
+    {
+        const string Id = "flaky/sensor";
+        var storage = new FlakyStorage { Failures = 1 };
+        await using var silo = await StartSiloAsync(
+            new() { ["Sensors:CheckpointReadings"] = "10", ["Sensors:CheckpointInterval"] = "01:00:00" },
+            services => services.AddKeyedSingleton<IGrainStorage>(SensorOptions.StorageName, storage));
+        var sensor = silo.Sensor(Id);
+
+        var first = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 10)));
+        Assert.Equal(10, first.Applied);
+        Assert.Equal((1, 0), (storage.Failed, storage.Written));
+
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 10, 10)));
+        var status = await sensor.GetStatusAsync();
+        Assert.Equal(20, status.Applied);
+        Assert.Equal(1, storage.Written);
+        var stored = await silo.ReadStoredAsync(Id);
+        Assert.Equal((status.LastApplied, status.Applied), (stored?.LastApplied, stored?.Applied));
+        Assert.Equal(status.ModelState, stored?.ModelState);
+    }
+
     private static SensorReading[] Readings(string id, int from, int count) =>
         [.. Enumerable.Range(from, count).Select(t => new SensorReading(id, T0.AddMinutes(t), 20 + (5 * Math.Sin(t / 6.0))))];
 
-    private async Task<Silo> StartSiloAsync(Dictionary<string, string?>? settings = null)
+    private async Task<Silo> StartSiloAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -107,6 +130,7 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         var builder = ForecastHostBuilder.Create([], configuration);
         builder.AddForecastSilo();
         builder.AddEmbeddedStore();
+        configure?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new Silo(host);
@@ -129,6 +153,66 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         {
             await host.StopAsync();
             host.Dispose();
+        }
+    }
+
+    /// <summary>Grain storage in memory whose next <see cref="Failures"/> writes throw.</summary>
+    private sealed class FlakyStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+    {
+        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
+
+        public int Failures { get; set; }
+
+        public int Failed { get; private set; }
+
+        public int Written { get; private set; }
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                if (_records.TryGetValue((stateName, grainId), out var record))
+                {
+                    (grainState.State, grainState.ETag, grainState.RecordExists) = ((T)record.State, record.ETag, true);
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                if (Failures > 0)
+                {
+                    Failures--;
+                    Failed++;
+                    throw new IOException("storage unavailable (injected)");
+                }
+
+                grainState.ETag = Guid.NewGuid().ToString("N");
+                grainState.RecordExists = true;
+                _records[(stateName, grainId)] = (grainState.State!, grainState.ETag);
+                Written++;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        // Orleans hands every grain storage to the silo lifecycle; this one has nothing to start.
+        public void Participate(ISiloLifecycle observer)
+        {
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                _records.Remove((stateName, grainId));
+            }
+
+            return Task.CompletedTask;
         }
     }
 }
