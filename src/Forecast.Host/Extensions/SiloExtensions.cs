@@ -47,7 +47,7 @@ internal static class SiloExtensions
             });
             // An advertised address other than loopback (a pod IP) is reached through any interface.
             silo.ConfigureEndpoints(
-                string.IsNullOrWhiteSpace(advertised) ? IPAddress.Loopback : IPAddress.Parse(advertised),
+                AdvertisedAddress(advertised),
                 siloPort,
                 gatewayPort,
                 listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(advertised));
@@ -64,6 +64,23 @@ internal static class SiloExtensions
         builder.Services.AddSingleton<PipelineMetrics>();
         return builder;
     }
+
+    /// <summary>
+    /// <c>Orleans:AdvertisedIP</c>: empty means loopback (one machine); <c>auto</c> means this machine's
+    /// first non-loopback IPv4 address (a container's address, where it is not known in advance).
+    /// </summary>
+    private static IPAddress AdvertisedAddress(string? configured) => configured switch
+    {
+        null or "" => IPAddress.Loopback,
+        "auto" => System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new ArgumentException("Orleans:AdvertisedIP is 'auto' but this machine has no non-loopback IPv4 address; set the address itself."),
+        _ when IPAddress.TryParse(configured, out var address) => address,
+        _ => throw new ArgumentException($"Orleans:AdvertisedIP '{configured}' is not an IP address; write one such as 10.0.0.5, or 'auto'."),
+    };
 
     /// <summary>InfluxDB when the <c>InfluxDb</c> section is configured, else the embedded in-memory store.</summary>
     public static IHostApplicationBuilder AddPredictionSink(this IHostApplicationBuilder builder) =>
