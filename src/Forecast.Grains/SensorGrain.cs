@@ -38,7 +38,7 @@ internal sealed partial class SensorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_changed)
+        if (_changed && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
         {
             await CheckpointAsync();
         }

@@ -14,4 +14,10 @@ public sealed class SensorOptions
 
     /// <summary>Longest time changed state stays unwritten. Default 30 seconds.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether grain storage outlives the silo (Redis). When it does not (the embedded default's memory
+    /// storage), grains skip the write on silo shutdown: the storage is going away with them. Set by the host.
+    /// </summary>
+    public bool DurableStorage { get; set; }
 }

@@ -59,6 +59,7 @@ internal static class SiloExtensions
             }));
         });
         builder.AddSensorGrains();
+        builder.Services.PostConfigure<SensorOptions>(o => o.DurableStorage = !string.IsNullOrWhiteSpace(redis));
         builder.AddOnnxInference();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineMetrics>();
