@@ -11,7 +11,7 @@ namespace Forecast.Ingestion.Kafka.Tests;
 /// <summary>R1: a silo process killed with SIGKILL mid-stream loses no reading once restarted.</summary>
 public sealed class SiloCrashTests(ITestOutputHelper output)
 {
-    private const string PredictionsTopic = "sensor-predictions";
+    internal const string PredictionsTopic = "sensor-predictions";
 
     [Fact]
     public async Task Silo_KilledMidStream_ResumesFromTheCommittedWatermark_AndLosesNothing()
@@ -56,11 +56,11 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         Assert.Equal(readings.Count, covered.Count);
     }
 
-    private static Task WaitAsync(Func<bool> done, TimeSpan timeout, ForecastProcess silo, TopicProbe topics) =>
+    internal static Task WaitAsync(Func<bool> done, TimeSpan timeout, ForecastProcess silo, TopicProbe topics) =>
         KafkaPipeline.WaitUntilAsync(done, timeout, () => $"{topics.Describe()}; silo output:\n{silo.Output}");
 
     /// <summary>Looks at the readings and predictions topics from outside, as an operator's checker would.</summary>
-    private sealed class TopicProbe(string bootstrapServers) : IDisposable
+    internal sealed class TopicProbe(string bootstrapServers) : IDisposable
     {
         private readonly IConsumer<string, byte[]> _metadata = new ConsumerBuilder<string, byte[]>(
             new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "forecast" }).Build();
@@ -162,7 +162,7 @@ internal sealed class ForecastProcess : IDisposable
         }
     }
 
-    public static ForecastProcess Run(string bootstrapServers)
+    public static ForecastProcess Run(string bootstrapServers, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -175,7 +175,7 @@ internal sealed class ForecastProcess : IDisposable
             "--urls", "http://127.0.0.1:0",
             "--Orleans:SiloPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
             "--Orleans:GatewayPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
-        })
+        }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }
