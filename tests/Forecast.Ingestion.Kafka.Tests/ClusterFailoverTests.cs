@@ -23,7 +23,7 @@ public sealed class ClusterFailoverTests(RedisFixture redis, ITestOutputHelper o
                 await Task.Delay(400);
             }
         });
-        using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers);
+        using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
         string[] clustering = ["--Orleans:Redis", redis.ConnectionString, "--Orleans:ClusterId", "failover-" + Guid.NewGuid().ToString("N")];
         using var first = ForecastProcess.Run(cluster.BootstrapServers, clustering);
         using var second = ForecastProcess.Run(cluster.BootstrapServers, clustering);
@@ -39,6 +39,12 @@ public sealed class ClusterFailoverTests(RedisFixture redis, ITestOutputHelper o
 
         var (messages, covered) = topics.ReadPredictions();
         output.WriteLine($"all readings committed {recovered.TotalSeconds:N1} s after the kill (production ended meanwhile); {messages - covered.Count} duplicate predictions");
-        Assert.True(covered.Count == readings.Count, $"{readings.Count - covered.Count} readings have no prediction; {topics.Describe()}\nsilo 1:\n{first.Output}\nsilo 3:\n{third.Output}");
+        var missing = readings
+            .Select(r => (r.Key, DateTimeOffset.FromUnixTimeMilliseconds(System.Text.Json.JsonDocument.Parse(r.Value).RootElement.GetProperty("ts").GetInt64())))
+            .Where(r => !covered.Contains(r))
+            .Take(10)
+            .Select(r => $"{r.Key}@{(r.Item2 - Traffic.Start).TotalMinutes}");
+        Assert.True(covered.Count == readings.Count,
+            $"{readings.Count - covered.Count} readings have no prediction (first: {string.Join(", ", missing)}); {topics.Describe()}\nsilo 1:\n{first.Output}\nsilo 3:\n{third.Output}");
     }
 }

@@ -30,7 +30,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
                 await Task.Delay(300);
             }
         });
-        using var topics = new TopicProbe(cluster.BootstrapServers);
+        using var topics = new TopicProbe(cluster.BootstrapServers).Start();
 
         using (var first = ForecastProcess.Run(cluster.BootstrapServers))
         {
@@ -65,6 +65,20 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         private readonly IConsumer<string, byte[]> _metadata = new ConsumerBuilder<string, byte[]>(
             new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "forecast" }).Build();
 
+        private readonly HashSet<(string, DateTimeOffset)> _covered = [];
+        private readonly Dictionary<int, long> _positions = [];
+        private readonly CancellationTokenSource _stop = new();
+        private long _messages;
+        private string? _followerError;
+        private Task _follower = Task.CompletedTask;
+
+        /// <summary>Starts following the predictions topic; call before any silo starts.</summary>
+        public TopicProbe Start()
+        {
+            _follower = Task.Factory.StartNew(Follow, TaskCreationOptions.LongRunning);
+            return this;
+        }
+
         private static IEnumerable<TopicPartition> Partitions(string topic) =>
             Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(topic, p));
 
@@ -90,42 +104,78 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 
         public string Describe() => $"{Predictions()} predictions stored; readings committed {Committed()} of {Partitions(KafkaPipeline.Topic).Sum(High)}";
 
-        /// <summary>Reads every prediction from the beginning with a fresh consumer; returns the message count and the (sensor, reading time) pairs covered.</summary>
-        public (long Messages, HashSet<(string, DateTimeOffset)> Covered) ReadPredictions(string topic = PredictionsTopic)
+        /// <summary>
+        /// Waits until the follower has read the predictions topic up to its current end, then returns the
+        /// message count and the (sensor, reading time) pairs covered. The follower reads from the start of
+        /// the test, as predictions arrive: librdkafka's mock cluster trims old log data, so a reader that
+        /// started at the end could miss the oldest predictions.
+        /// </summary>
+        public (long Messages, HashSet<(string, DateTimeOffset)> Covered) ReadPredictions()
         {
-            var ends = Partitions(topic).ToDictionary(p => p.Partition.Value, High);
+            var ends = Partitions(PredictionsTopic).ToDictionary(p => p.Partition.Value, High);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (DateTime.UtcNow < deadline)
+            {
+                lock (_covered)
+                {
+                    if (ends.All(e => _positions.GetValueOrDefault(e.Key) >= e.Value))
+                    {
+                        return (_messages, [.. _covered]);
+                    }
+                }
+
+                Thread.Sleep(50);
+            }
+
+            throw new TimeoutException($"The prediction follower did not reach the end of the topic: {_followerError}");
+        }
+
+        private void Follow()
+        {
             using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
             {
                 BootstrapServers = bootstrapServers,
                 GroupId = "checker-" + Guid.NewGuid().ToString("N"),
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
+                TopicMetadataRefreshIntervalMs = 500,
             }).Build();
-            consumer.Assign(Partitions(topic).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-            var covered = new HashSet<(string, DateTimeOffset)>();
-            var positions = new Dictionary<int, long>();
-            long messages = 0;
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (ends.Any(e => positions.GetValueOrDefault(e.Key) < e.Value) && DateTime.UtcNow < deadline)
+            consumer.Assign(Partitions(PredictionsTopic).Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+            while (!_stop.IsCancellationRequested)
             {
-                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } result)
+                try
                 {
-                    continue;
-                }
+                    if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } result)
+                    {
+                        continue;
+                    }
 
-                positions[result.Partition.Value] = result.Offset.Value + 1;
-                messages++;
-                if (topic == PredictionsTopic)
-                {
                     using var prediction = JsonDocument.Parse(result.Message.Value);
-                    covered.Add((prediction.RootElement.GetProperty("sensorId").GetString()!, prediction.RootElement.GetProperty("issuedAt").GetDateTimeOffset()));
+                    var key = (prediction.RootElement.GetProperty("sensorId").GetString()!, prediction.RootElement.GetProperty("issuedAt").GetDateTimeOffset());
+                    lock (_covered)
+                    {
+                        _covered.Add(key);
+                        _messages++;
+                        _positions[result.Partition.Value] = result.Offset.Value + 1;
+                    }
+                }
+                catch (ConsumeException exception)
+                {
+                    // Before the first prediction the topic does not exist yet.
+                    _followerError = exception.Error.Reason;
                 }
             }
 
-            return (messages, covered);
+            consumer.Close();
         }
 
-        public void Dispose() => _metadata.Dispose();
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _follower.Wait(TimeSpan.FromSeconds(10));
+            _stop.Dispose();
+            _metadata.Dispose();
+        }
 
         private long High(TopicPartition partition)
         {
