@@ -18,6 +18,8 @@ internal sealed partial class SensorGrain(
     [PersistentState("sensor", SensorOptions.StorageName)] IPersistentState<SensorState> state,
     ILogger<SensorGrain> logger) : Grain, ISensorGrain
 {
+    private static readonly SensorState Released = new();
+
     private SensorStream _stream = null!;
 
     // Applied readings since the last successful write, and whether anything (counters included) changed.
@@ -31,8 +33,12 @@ internal sealed partial class SensorGrain(
     {
         var id = this.GetPrimaryKeyString();
         _stream = state.RecordExists ? SensorStream.Restore(id, options.Value, state.State) : new SensorStream(id, options.Value);
-        var interval = sensorOptions.Value.CheckpointInterval;
-        this.RegisterGrainTimer(_ => _changed ? CheckpointAsync() : Task.CompletedTask, interval, interval);
+        if (sensorOptions.Value.DurableStorage)
+        {
+            var interval = sensorOptions.Value.CheckpointInterval;
+            this.RegisterGrainTimer(_ => _changed ? CheckpointAsync() : Task.CompletedTask, interval, interval);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -70,7 +76,9 @@ internal sealed partial class SensorGrain(
         // predictions could still be lost.
         _changed |= readings.Items.Count > 0;
         _unwritten += output.Predictions.Count;
-        if (_unwritten >= sensorOptions.Value.CheckpointReadings)
+        // In-memory storage dies with the silo: it only carries state across idle deactivation, so a
+        // periodic copy of every live sensor would just double its memory.
+        if (sensorOptions.Value.DurableStorage && _unwritten >= sensorOptions.Value.CheckpointReadings)
         {
             await CheckpointAsync();
         }
@@ -94,6 +102,9 @@ internal sealed partial class SensorGrain(
             await state.WriteStateAsync();
             _unwritten = 0;
             _changed = false;
+
+            // The storage has it now; the activation keeps its live stream, not a second copy.
+            state.State = Released;
         }
         catch (Exception exception)
         {

@@ -9,15 +9,17 @@ public sealed class SensorOptions
     /// <summary>Name of the grain storage provider that holds sensor state: <c>sensors</c>.</summary>
     public const string StorageName = "sensors";
 
-    /// <summary>Applied readings after which the state is written. Default 100.</summary>
+    /// <summary>Applied readings after which the state is written (with durable storage only). Default 100.</summary>
     public int CheckpointReadings { get; set; } = 100;
 
-    /// <summary>Longest time changed state stays unwritten. Default 30 seconds.</summary>
+    /// <summary>Longest time changed state stays unwritten (with durable storage only). Default 30 seconds.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Whether grain storage outlives the silo (Redis). When it does not (the embedded default's memory
-    /// storage), grains skip the write on silo shutdown: the storage is going away with them. Set by the host.
+    /// storage), grains write only when deactivated while the silo keeps running (idle collection): periodic
+    /// copies of live sensors would double their memory, and at shutdown the storage goes away with them.
+    /// Set by the host.
     /// </summary>
     public bool DurableStorage { get; set; }
 }

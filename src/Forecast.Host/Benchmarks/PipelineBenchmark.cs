@@ -58,6 +58,9 @@ internal static class PipelineBenchmark
         var half = await MeasurePacedAsync(driver, metrics, forecaster, sensors, perCall, TimeSpan.FromSeconds(seconds / 2), full.ReadingsPerSecond / 2, full.NextTick);
         Console.Error.WriteLine($"  half rate:  {half.ReadingsPerSecond:N0} readings/s, p50 {half.P50Ms:N1} ms, p99 {half.P99Ms:N1} ms, batch {half.AverageBatch:N1}");
 
+        // Again after the measured phases: state that grows with traffic (stores, checkpoints) shows here.
+        var perSensorAfter = (ManagedBytes() - baseline) / (double)sensors.Length;
+        Console.Error.WriteLine($"  after the run: managed memory {perSensorAfter:N0} bytes per sensor");
         await host.StopAsync();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -73,6 +76,7 @@ internal static class PipelineBenchmark
                 p99LatencyMs = Math.Round(half.P99Ms, 2),
             },
             memoryPerSensorBytes = Math.Round(perSensor),
+            memoryPerSensorAfterRunBytes = Math.Round(perSensorAfter),
             averageBatch = Math.Round(full.AverageBatch, 1),
             predictions = store.Predictions,
             rewrites = store.Rewrites,
