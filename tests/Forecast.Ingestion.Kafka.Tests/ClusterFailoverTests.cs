@@ -15,14 +15,7 @@ public sealed class ClusterFailoverTests(RedisFixture redis, ITestOutputHelper o
         const int PerSensor = 60;
         using var cluster = KafkaMockCluster.Start();
         var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-        var produce = Task.Run(async () =>
-        {
-            foreach (var slice in readings.Chunk(1_000))
-            {
-                await Traffic.ProduceAsync(cluster.BootstrapServers, slice);
-                await Task.Delay(400);
-            }
-        });
+        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 1_000, TimeSpan.FromMilliseconds(400));
         using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
         string[] clustering = ["--Orleans:Redis", redis.ConnectionString, "--Orleans:ClusterId", "failover-" + Guid.NewGuid().ToString("N")];
         using var first = ForecastProcess.Run(cluster.BootstrapServers, clustering);

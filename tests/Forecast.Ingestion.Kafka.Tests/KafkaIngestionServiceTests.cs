@@ -91,15 +91,7 @@ public sealed class KafkaIngestionServiceTests(ITestOutputHelper output) : IDisp
         const int PerSensor = 30;
         await using var pipeline = await KafkaPipeline.StartAsync(_cluster.BootstrapServers, new() { ["Kafka:MaxPollMessages"] = "500" });
         var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-        var produce = Task.Run(async () =>
-        {
-            // A steady stream, so the second consumer joins and leaves mid-stream.
-            foreach (var slice in readings.Chunk(2_000))
-            {
-                await Traffic.ProduceAsync(_cluster.BootstrapServers, slice);
-                await Task.Delay(400);
-            }
-        });
+        var produce = Traffic.ProduceSteadilyAsync(_cluster.BootstrapServers, readings, 2_000, TimeSpan.FromMilliseconds(400));
 
         await KafkaPipeline.WaitUntilAsync(() => pipeline.Store.Predictions > 6_000, TimeSpan.FromMinutes(2), () => "no progress before the join");
         var second = KafkaIngestionExtensions.CreateService(pipeline.Services);

@@ -133,6 +133,17 @@ internal static class Traffic
         await Task.CompletedTask;
     }
 
+    /// <summary>Produces <paramref name="messages"/> as a steady stream: slices with a pause between, so faults land mid-stream.</summary>
+    public static Task ProduceSteadilyAsync(string bootstrapServers, IReadOnlyList<Message<string, byte[]>> messages, int slice, TimeSpan pause) =>
+        Task.Run(async () =>
+        {
+            foreach (var chunk in messages.Chunk(slice))
+            {
+                await ProduceAsync(bootstrapServers, chunk);
+                await Task.Delay(pause);
+            }
+        });
+
     /// <summary>The silos' committed offsets on the readings topic, summed over its partitions.</summary>
     public static long Committed(string bootstrapServers, string group = "forecast")
     {

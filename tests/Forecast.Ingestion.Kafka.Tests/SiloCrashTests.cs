@@ -21,15 +21,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         const int PerSensor = 60;
         using var cluster = KafkaMockCluster.Start();
         var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-        var produce = Task.Run(async () =>
-        {
-            // A steady stream, so the kill lands mid-stream with readings in flight.
-            foreach (var slice in readings.Chunk(1_000))
-            {
-                await Traffic.ProduceAsync(cluster.BootstrapServers, slice);
-                await Task.Delay(300);
-            }
-        });
+        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 1_000, TimeSpan.FromMilliseconds(300));
         using var topics = new TopicProbe(cluster.BootstrapServers).Start();
 
         using (var first = ForecastProcess.Run(cluster.BootstrapServers))
