@@ -5,9 +5,9 @@ using Forecast.Host.Extensions;
 using Forecast.Inference.Onnx;
 using Microsoft.Extensions.Options;
 
-var (verbs, options) = CommandLine.Parse(args);
 try
 {
+    var (verbs, options) = CommandLine.Parse(args);
     return verbs switch
     {
         [] or ["run"] => await RunCommand.RunAsync(options),

@@ -32,17 +32,34 @@ public sealed class RunCommandTests
     }
 
     [Theory]
-    [InlineData("--sensors", "0", "Simulator:Sensors")]
-    [InlineData("--duration", "soon", "is not a duration")]
-    [InlineData("--model", "/nonexistent/model", "does not exist")]
-    [InlineData("--Inference:MaxBatch", "0", "Inference:MaxBatch")]
-    public async Task Run_RefusesBadConfiguration_WithAClearMessage(string option, string value, string message)
+    [InlineData("--sensors 0", "Simulator:Sensors")]
+    [InlineData("--duration soon", "is not a duration")]
+    [InlineData("--model /nonexistent/model", "does not exist")]
+    [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]
+    [InlineData("--Anomaly:OpenScore 2", "CloseScore < OpenScore <= CriticalScore")]
+    [InlineData("--Sensors:CheckpointReadings 0", "Sensors:CheckpointReadings")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:AdvertisedIP nowhere", "Orleans:AdvertisedIP 'nowhere' is not an IP address")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:MaxPollMessages 0", "Kafka:MaxPollMessages")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:DeadLetterTopic sensor-readings", "Kafka:Topic and Kafka:DeadLetterTopic")]
+    public async Task Run_RefusesBadConfiguration_WithAClearMessage(string options, string message)
     {
         var (exitCode, _, stderr) = await ForecastAsync(
-            "run", "--duration", "5s", option, value, "--urls", "http://127.0.0.1:0",
-            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
+            ["run", "--duration", "5s", .. options.Split(' '), "--urls", "http://127.0.0.1:0",
+            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString()]);
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, stderr);
+    }
+
+    [Theory]
+    [InlineData("simulate --sensors 10", "simulate needs --kafka")]
+    [InlineData("simulate --kafka 127.0.0.1:1 --rate 0", "--sensors and --rate must be positive")]
+    [InlineData("simulate --kafka 127.0.0.1:1 --duration later", "is not a duration")]
+    public async Task Simulate_RefusesBadOptions_WithAClearMessage(string command, string message)
+    {
+        var (exitCode, _, stderr) = await ForecastAsync(command.Split(' '));
+
+        Assert.Equal(2, exitCode);
         Assert.Contains(message, stderr);
     }
 
