@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
-using System.Text;
 using System.Threading.Channels;
 using Forecast.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -344,37 +343,9 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
     /// </summary>
     private async Task ResolveRejectionAsync(List<PendingWrite> batch, ReadOnlyMemory<byte> body, WriteOutcome refusal)
     {
-        var lines = SplitLines(body.Span, batch);
-        var state = new LineState[lines.Count];
-        var reasons = new string?[lines.Count];
-        var isolation = new Isolation(body, lines, state, reasons);
-
-        var quoted = QuotedLines(refusal.Error);
-        var pending = new List<int>(lines.Count);
-        for (var i = 0; i < lines.Count; i++)
-        {
-            if (quoted.Count > 0 && quoted.Contains(Encoding.UTF8.GetString(body.Span.Slice(lines[i].Start, lines[i].Length))))
-            {
-                state[i] = LineState.Rejected;
-                reasons[i] = refusal.Describe();
-            }
-            else
-            {
-                pending.Add(i);
-            }
-        }
-
-        if (pending.Count == lines.Count)
-        {
-            // Nothing named: narrow the refusal down by halves.
-            await IsolateAsync(isolation, pending, 0, pending.Count, refusal).ConfigureAwait(false);
-        }
-        else if (pending.Count > 0)
-        {
-            // The server named the bad lines; make sure the rest is stored (1.x already stored it,
-            // 2.x refuses the whole body on a parse error).
-            await IsolateAsync(isolation, pending, 0, pending.Count, null).ConfigureAwait(false);
-        }
+        var found = new RefusedLines(body, [.. batch.Select(w => w.Buffer.Length)], SendWithRetryAsync, MaxIsolationRequests);
+        await found.FindAsync(refusal).ConfigureAwait(false);
+        var (lines, state, reasons) = (found.Lines, found.State, found.Reasons);
 
         var now = _timeProvider.GetUtcNow();
         var written = 0;
@@ -394,7 +365,7 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
                         written++;
                         break;
                     case LineState.Rejected:
-                        (offending ??= []).Add(Encoding.UTF8.GetString(body.Span.Slice(lines[line].Start, lines[line].Length)));
+                        (offending ??= []).Add(found.Text(line));
                         reason ??= reasons[line];
                         break;
                     default:
@@ -432,96 +403,6 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         {
             Written(written);
         }
-    }
-
-    /// <summary>Sends lines <c>order[from..from+count)</c>; on a refusal, halves them until each refused line stands alone.</summary>
-    private async Task IsolateAsync(Isolation isolation, List<int> order, int from, int count, WriteOutcome? known)
-    {
-        WriteOutcome outcome;
-        if (known is { } refusal)
-        {
-            outcome = refusal;
-        }
-        else
-        {
-            isolation.Requests++;
-            outcome = await SendWithRetryAsync(isolation.Body(order, from, count), count).ConfigureAwait(false);
-        }
-
-        if (outcome.Kind == WriteOutcomeKind.Success)
-        {
-            isolation.Mark(order, from, count, LineState.Written, null);
-            return;
-        }
-
-        if (outcome.Kind == WriteOutcomeKind.Retryable)
-        {
-            isolation.Mark(order, from, count, LineState.Unavailable, outcome.Describe());
-            return;
-        }
-
-        if (count == 1)
-        {
-            isolation.Mark(order, from, 1, LineState.Rejected, outcome.Describe());
-            return;
-        }
-
-        if (isolation.Requests + 2 > MaxIsolationRequests)
-        {
-            isolation.Mark(order, from, count, LineState.Rejected, $"{outcome.Describe()} (not narrowed down further)");
-            return;
-        }
-
-        var half = count / 2;
-        await IsolateAsync(isolation, order, from, half, null).ConfigureAwait(false);
-        await IsolateAsync(isolation, order, from + half, count - half, null).ConfigureAwait(false);
-    }
-
-    /// <summary>The lines quoted by InfluxDB's "unable to parse '…'" errors (several are joined by newlines).</summary>
-    internal static HashSet<string> QuotedLines(string error)
-    {
-        const string marker = "unable to parse '";
-        var lines = new HashSet<string>(StringComparer.Ordinal);
-        var at = 0;
-        while ((at = error.IndexOf(marker, at, StringComparison.Ordinal)) >= 0)
-        {
-            var start = at + marker.Length;
-            var end = error.IndexOf("': ", start, StringComparison.Ordinal);
-            if (end < 0)
-            {
-                break;
-            }
-
-            lines.Add(error[start..end]);
-            at = end;
-        }
-
-        return lines;
-    }
-
-    private static List<LineRef> SplitLines(ReadOnlySpan<byte> body, List<PendingWrite> batch)
-    {
-        var lines = new List<LineRef>();
-        var offset = 0;
-        for (var w = 0; w < batch.Count; w++)
-        {
-            var end = offset + batch[w].Buffer.Length;
-            while (offset < end)
-            {
-                var length = body[offset..end].IndexOf((byte)'\n');
-                if (length < 0)
-                {
-                    length = end - offset;
-                }
-
-                lines.Add(new LineRef(offset, length, w));
-                offset += length + 1;
-            }
-
-            offset = end;
-        }
-
-        return lines;
     }
 
     private void Written(long points)
@@ -568,51 +449,6 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
 
     /// <summary>Like <see cref="DisposeAsync"/>, for containers that dispose synchronously.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private enum LineState
-    {
-        Unknown,
-        Written,
-        Rejected,
-        Unavailable,
-    }
-
-    private readonly record struct LineRef(int Start, int Length, int Owner);
-
-    private sealed class Isolation(ReadOnlyMemory<byte> body, List<LineRef> lines, LineState[] state, string?[] reasons)
-    {
-        public int Requests { get; set; }
-
-        public ReadOnlyMemory<byte> Body(List<int> order, int from, int count)
-        {
-            var size = 0;
-            for (var i = from; i < from + count; i++)
-            {
-                size += lines[order[i]].Length + 1;
-            }
-
-            var bytes = new byte[size];
-            var offset = 0;
-            for (var i = from; i < from + count; i++)
-            {
-                var line = lines[order[i]];
-                body.Span.Slice(line.Start, line.Length).CopyTo(bytes.AsSpan(offset));
-                offset += line.Length;
-                bytes[offset++] = (byte)'\n';
-            }
-
-            return bytes;
-        }
-
-        public void Mark(List<int> order, int from, int count, LineState value, string? reason)
-        {
-            for (var i = from; i < from + count; i++)
-            {
-                state[order[i]] = value;
-                reasons[order[i]] = reason;
-            }
-        }
-    }
 
     private sealed class PendingWrite(LineBuffer buffer, int lines, int weight)
     {
