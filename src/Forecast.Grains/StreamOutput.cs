@@ -1,0 +1,33 @@
+using Forecast.Abstractions;
+
+namespace Forecast.Grains;
+
+/// <summary>What one <see cref="SensorStream.ApplyAsync(IReadOnlyList{SensorReading}, IForecaster, CancellationToken)"/> call produced.</summary>
+internal sealed class StreamOutput(int capacity)
+{
+    public List<SensorReading> Readings { get; } = new(capacity);
+
+    public List<Prediction> Predictions { get; } = new(capacity);
+
+    /// <summary>Per applied reading: its score against the forecast made for it, NaN when it was not scored.</summary>
+    public List<double> Scores { get; } = new(capacity);
+
+    public List<Anomaly> Anomalies { get; } = [];
+
+    public int Duplicates { get; set; }
+
+    public int OutOfOrder { get; set; }
+
+    public int Invalid { get; set; }
+
+    public void Add(SensorReading reading, Prediction prediction, double score)
+    {
+        Readings.Add(reading);
+        Predictions.Add(prediction);
+        Scores.Add(score);
+    }
+
+    public ApplyResult ToResult() => new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count);
+
+    public SinkBatch ToSinkBatch() => new(Readings, Predictions, Anomalies);
+}
