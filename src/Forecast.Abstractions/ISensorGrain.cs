@@ -43,6 +43,7 @@ public sealed record ApplyResult(
 /// <param name="ScalerScale">Scale used to normalise inputs.</param>
 /// <param name="EpisodeOpen">Whether an anomaly episode is open.</param>
 /// <param name="ModelState">The recurrent state (hidden then cell), as last produced by the model.</param>
+/// <param name="Silo">The silo the sensor's activation runs on, when asked through a grain.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.SensorStatus")]
 public sealed record SensorStatus(
     [property: Id(0)] string Model,
@@ -55,4 +56,5 @@ public sealed record SensorStatus(
     [property: Id(7)] double ScalerMean,
     [property: Id(8)] double ScalerScale,
     [property: Id(9)] bool EpisodeOpen,
-    [property: Id(10)] IReadOnlyList<float> ModelState);
+    [property: Id(10)] IReadOnlyList<float> ModelState,
+    [property: Id(11)] string? Silo = null);

@@ -1,6 +1,8 @@
 using Forecast.Abstractions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.Placement;
+using Orleans.Storage;
 
 namespace Forecast.Grains;
 
@@ -8,7 +10,10 @@ namespace Forecast.Grains;
 /// One activation per sensor: a thin shell over <see cref="SensorStream"/>, the ports and grain storage.
 /// The stream's state is written every <see cref="SensorOptions.CheckpointReadings"/> applied readings,
 /// at the latest <see cref="SensorOptions.CheckpointInterval"/> after it changed, and on deactivation;
-/// an activation resumes from the last write.
+/// an activation resumes from the last write. A caller naming another silo as the placement hint (the
+/// Kafka consumer that owns the sensor's partition) makes the activation migrate there with its state.
+/// When another activation of the same sensor wrote the state first (an ETag conflict, possible while
+/// membership changes), this one is dropped so the next call resumes from what the other wrote.
 /// </summary>
 internal sealed partial class SensorGrain(
     IForecaster forecaster,
@@ -16,9 +21,12 @@ internal sealed partial class SensorGrain(
     IOptions<AnomalyOptions> options,
     IOptions<SensorOptions> sensorOptions,
     [PersistentState("sensor", SensorOptions.StorageName)] IPersistentState<SensorState> state,
-    ILogger<SensorGrain> logger) : Grain, ISensorGrain
+    ILocalSiloDetails silo,
+    ILogger<SensorGrain> logger) : Grain, ISensorGrain, IGrainMigrationParticipant
 {
     private static readonly SensorState Released = new();
+    private const string MigratedStream = "forecast.stream";
+    private const string MigratedChanged = "forecast.changed";
 
     private SensorStream _stream = null!;
 
@@ -29,10 +37,19 @@ internal sealed partial class SensorGrain(
     // Set when the stream ran ahead of the predictions stored: such state must never be written.
     private bool _discard;
 
+    // Whether a migration to the caller's silo was asked for already (once per activation).
+    private bool _moving;
+
+    // The live stream's state when this activation arrived by migration.
+    private SensorState? _migrated;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
-        _stream = state.RecordExists ? SensorStream.Restore(id, options.Value, state.State) : new SensorStream(id, options.Value);
+        _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated)
+            : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State)
+            : new SensorStream(id, options.Value);
+        _migrated = null;
         if (sensorOptions.Value.DurableStorage)
         {
             var interval = sensorOptions.Value.CheckpointInterval;
@@ -44,7 +61,9 @@ internal sealed partial class SensorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_changed && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+        // A migrating activation hands its live state over in memory (OnDehydrate); no write needed.
+        if (_changed && reason.ReasonCode != DeactivationReasonCode.Migrating
+            && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
         {
             await CheckpointAsync();
         }
@@ -52,6 +71,7 @@ internal sealed partial class SensorGrain(
 
     public async Task<ApplyResult> ApplyAsync(SensorReadings readings)
     {
+        FollowCaller();
         StreamOutput output;
         try
         {
@@ -86,7 +106,36 @@ internal sealed partial class SensorGrain(
         return output.ToResult();
     }
 
-    public Task<SensorStatus> GetStatusAsync() => Task.FromResult(_stream.Status());
+    public Task<SensorStatus> GetStatusAsync() => Task.FromResult(_stream.Status() with { Silo = silo.SiloAddress.ToString() });
+
+    void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext migration)
+    {
+        if (!_discard)
+        {
+            migration.TryAddValue(MigratedStream, _stream.Export());
+            migration.TryAddValue(MigratedChanged, _changed);
+        }
+    }
+
+    void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext migration)
+    {
+        if (migration.TryGetValue(MigratedStream, out SensorState? stream))
+        {
+            _migrated = stream;
+            _changed = migration.TryGetValue(MigratedChanged, out bool changed) && changed;
+        }
+    }
+
+    /// <summary>Migrates, once idle, to the silo the caller names as placement hint when that is not this one.</summary>
+    private void FollowCaller()
+    {
+        if (!_moving && RequestContext.Get(IPlacementDirector.PlacementHintKey) is SiloAddress owner && !owner.Equals(silo.SiloAddress))
+        {
+            _moving = true;
+            LogMoving(logger, _stream.SensorId, silo.SiloAddress, owner);
+            this.MigrateOnIdle();
+        }
+    }
 
     /// <summary>Writes the stream's state; a failure is logged and the next checkpoint tries again.</summary>
     private async Task CheckpointAsync()
@@ -106,6 +155,15 @@ internal sealed partial class SensorGrain(
             // The storage has it now; the activation keeps its live stream, not a second copy.
             state.State = Released;
         }
+        catch (InconsistentStateException exception)
+        {
+            // Two activations of one sensor (membership was changing): the other wrote first, so its state
+            // wins. This one stops writing and goes; the next call resumes from the stored state, and
+            // readings the other already applied are ignored as replays.
+            LogConflict(logger, exception, _stream.SensorId);
+            _discard = true;
+            DeactivateOnIdle();
+        }
         catch (Exception exception)
         {
             LogCheckpointFailed(logger, exception, _stream.SensorId, _unwritten);
@@ -114,6 +172,12 @@ internal sealed partial class SensorGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: applying readings failed; the activation is dropped so a retry starts clean")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, string sensorId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sensor {SensorId}: moving from silo {From} to {To}, where its partition is consumed")]
+    private static partial void LogMoving(ILogger logger, string sensorId, SiloAddress from, SiloAddress to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: another activation wrote its state first (ETag conflict); this activation is dropped and the next call resumes from the stored state")]
+    private static partial void LogConflict(ILogger logger, Exception exception, string sensorId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: writing its checkpoint failed ({Unwritten} applied readings not yet durable); the next checkpoint retries")]
     private static partial void LogCheckpointFailed(ILogger logger, Exception exception, string sensorId, int unwritten);

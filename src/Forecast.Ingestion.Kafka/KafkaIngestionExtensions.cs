@@ -39,7 +39,8 @@ public static class KafkaIngestionExtensions
             sp.GetRequiredService<KafkaIngestionOptions>(),
             sp.GetRequiredService<PipelineMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SensorRouter>>()));
+            sp.GetRequiredService<ILogger<SensorRouter>>(),
+            sp.GetService<ILocalSiloDetails>()?.SiloAddress));
         builder.Services.AddSingleton(CreateService);
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KafkaIngestionService>());
 

@@ -30,6 +30,13 @@ public sealed class KafkaIngestionOptions
     /// <summary>How long one poll waits for the first message. Default 50 ms.</summary>
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Keep each sensor grain on the silo whose consumer owns its partition: calls carry this silo as the
+    /// placement hint, so a new activation starts here, and an activation elsewhere (after a rebalance)
+    /// migrates here with its state once idle. Default on; off leaves placement to Orleans.
+    /// </summary>
+    public bool ColocateSensors { get; set; } = true;
+
     /// <summary>Grain calls in flight at most. Default 1,000.</summary>
     public int MaxConcurrentCalls { get; set; } = 1_000;
 

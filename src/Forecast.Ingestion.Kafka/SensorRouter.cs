@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime.Placement;
 
 namespace Forecast.Ingestion.Kafka;
 
@@ -10,14 +11,18 @@ namespace Forecast.Ingestion.Kafka;
 /// call per sensor at a time (so a sensor's readings arrive in order), and at most
 /// <see cref="KafkaIngestionOptions.MaxConcurrentCalls"/> calls in all. A failed call is retried until it
 /// succeeds or ingestion stops; its readings stay in flight meanwhile, so their offsets are not committed.
+/// With <see cref="KafkaIngestionOptions.ColocateSensors"/>, calls name this silo as the placement hint,
+/// so sensors live where their partition is consumed.
 /// </summary>
 internal sealed partial class SensorRouter(
     IGrainFactory grains,
     KafkaIngestionOptions options,
     PipelineMetrics metrics,
     TimeProvider clock,
-    ILogger<SensorRouter> logger)
+    ILogger<SensorRouter> logger,
+    SiloAddress? localSilo = null)
 {
+    private readonly SiloAddress? _placeOn = options.ColocateSensors ? localSilo : null;
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _calls = new(options.MaxConcurrentCalls, options.MaxConcurrentCalls);
     private long _inFlight;
@@ -67,6 +72,12 @@ internal sealed partial class SensorRouter(
     private async Task CallAsync(string sensorId, List<PendingReading> batch, CancellationToken stopping)
     {
         var readings = new SensorReadings([.. batch.Select(p => p.Reading)]);
+        if (_placeOn is not null)
+        {
+            // Flows with the call: placement of a new activation honours it, and the grain migrates to it.
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, _placeOn);
+        }
+
         for (var attempt = 0; !stopping.IsCancellationRequested; attempt++)
         {
             try

@@ -3,6 +3,7 @@ using Forecast.Grains;
 using Forecast.Host.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime.Placement;
 using Orleans.Storage;
 
 namespace Forecast.Host.Tests;
@@ -68,7 +69,7 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
 
         // Restored from exactly this checkpoint, the stream carries on as the live one did.
         var restored = SensorStream.Restore(Id, new AnomalyOptions(), stored).Status();
-        Assert.Equal(atCheckpoint, restored with { ModelState = atCheckpoint.ModelState });
+        Assert.Equal(atCheckpoint, restored with { ModelState = atCheckpoint.ModelState, Silo = atCheckpoint.Silo });
         Assert.Equal(atCheckpoint.ModelState, restored.ModelState);
     }
 
@@ -110,6 +111,67 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         Assert.Equal(status.ModelState, stored?.ModelState);
     }
 
+    [Fact]
+    public async Task Checkpoint_LosingAnETagConflict_DropsTheActivation_AndTheNextCallResumesFromTheWinner()
+    {
+        const string Id = "conflict/sensor";
+        await using var silo = await StartSiloAsync(new() { ["Sensors:CheckpointReadings"] = "10", ["Sensors:CheckpointInterval"] = "01:00:00" });
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 60)));
+
+        // A second activation of the same sensor (as while membership changes) applies readings 60..89
+        // and writes first, over the ETag the live activation also holds.
+        var stored = await silo.ReadStoredAsync(Id) ?? throw new InvalidOperationException("no checkpoint was written");
+        var other = SensorStream.Restore(Id, new AnomalyOptions(), stored);
+        await other.ApplyAsync(Readings(Id, 60, 30), silo.Services.GetRequiredService<IForecaster>());
+        await silo.WriteStoredAsync(Id, other.Export());
+
+        // The live activation's next checkpoint loses; its call still succeeds (its predictions are stored).
+        var losing = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 60, 60)));
+        Assert.Equal(60, losing.Applied);
+
+        // The next call reaches a fresh activation holding the winner's state, not the loser's.
+        var resumed = await sensor.GetStatusAsync();
+        Assert.Equal(other.Status() with { Silo = resumed.Silo, ModelState = resumed.ModelState }, resumed);
+        Assert.Equal(other.Status().ModelState, resumed.ModelState);
+        var replay = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 80, 10)));
+        Assert.Equal(0, replay.Applied);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_WithAnotherSiloAsPlacementHint_MigratesTheSensorThere_WithItsLiveState()
+    {
+        const string Id = "migrating/sensor";
+        var cluster = new Dictionary<string, string?> { ["Orleans:ClusterId"] = "migration-" + Guid.NewGuid().ToString("N"), ["Sensors:CheckpointInterval"] = "01:00:00" };
+        await using var first = await StartSiloAsync(cluster);
+        await using var second = await StartSiloAsync(cluster);
+
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, first.Address);
+        await first.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 0, 70)));
+        var before = await first.Sensor(Id).GetStatusAsync();
+        Assert.Equal(first.Address.ToString(), before.Silo);
+
+        // The caller on the second silo names itself: once idle, the activation moves there.
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, second.Address);
+        var moved = await second.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 70, 1)));
+        RequestContext.Clear();
+        Assert.Equal(1, moved.Applied);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        SensorStatus after;
+        while ((after = await first.Sensor(Id).GetStatusAsync()).Silo != second.Address.ToString())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the sensor is still on {after.Silo}, not {second.Address}");
+            await Task.Delay(100);
+        }
+
+        // Nothing was written to storage for the move: the live state travelled with the activation.
+        Assert.Null(await first.ReadStoredAsync(Id));
+        Assert.Equal(71, after.Applied);
+        Assert.Equal(before.LastApplied!.Value.AddMinutes(1), after.LastApplied);
+        Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
+        Assert.Equal(0, (await second.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 60, 11)))).Applied);
+    }
+
     private static SensorReading[] Readings(string id, int from, int count) =>
         [.. Enumerable.Range(from, count).Select(t => new SensorReading(id, T0.AddMinutes(t), 20 + (5 * Math.Sin(t / 6.0))))];
 
@@ -139,6 +201,20 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
     private sealed class Silo(IHost host) : IAsyncDisposable
     {
         public ISensorGrain Sensor(string id) => host.Services.GetRequiredService<IGrainFactory>().GetGrain<ISensorGrain>(id);
+
+        public IServiceProvider Services => host.Services;
+
+        public SiloAddress Address => host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+
+        /// <summary>Writes a sensor's state as another activation would: over the ETag stored now.</summary>
+        public async Task WriteStoredAsync(string id, SensorState value)
+        {
+            var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName);
+            var state = new GrainState<SensorState>(new SensorState());
+            await storage.ReadStateAsync("sensor", Sensor(id).GetGrainId(), state);
+            state.State = value;
+            await storage.WriteStateAsync("sensor", Sensor(id).GetGrainId(), state);
+        }
 
         /// <summary>The sensor's state as grain storage holds it now; null when none was written.</summary>
         public async Task<SensorState?> ReadStoredAsync(string id)
