@@ -30,4 +30,17 @@ public sealed class AnomalyOptions
 
     /// <summary>Weight of each new residual in the sensor's exponentially weighted residual scale. Default 0.02.</summary>
     public double ResidualWeight { get; set; } = 0.02;
+
+    /// <summary>
+    /// Normalised distance from the scaler's mean (in scales) beyond which a reading counts towards
+    /// drift. Default 4.
+    /// </summary>
+    public double DriftScore { get; set; } = 4;
+
+    /// <summary>
+    /// Consecutive readings beyond <see cref="DriftScore"/> after which the level has drifted away from
+    /// the scaler: it is refitted on the ring buffer and the model re-warmed from it. A spike or a
+    /// shorter level shift only opens an anomaly episode. 0 turns refitting off. Default 24.
+    /// </summary>
+    public int DriftReadings { get; set; } = 24;
 }

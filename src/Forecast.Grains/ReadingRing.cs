@@ -49,6 +49,15 @@ internal sealed class ReadingRing(int capacity)
     /// <summary>The value <paramref name="age"/> readings back (0 is the newest).</summary>
     public float ValueAt(int age) => _values[Index(age)];
 
+    /// <summary>The values, oldest first.</summary>
+    public IEnumerable<double> Values()
+    {
+        for (var age = Count - 1; age >= 0; age--)
+        {
+            yield return ValueAt(age);
+        }
+    }
+
     /// <summary>The event time of the reading <paramref name="age"/> readings back.</summary>
     public DateTimeOffset TimestampAt(int age) => new(_ticks[Index(age)], TimeSpan.Zero);
 

@@ -27,4 +27,7 @@ internal sealed class ResidualScale
         _meanSquare = Count == 0 ? square : _meanSquare + (options.ResidualWeight * (square - _meanSquare));
         Count++;
     }
+
+    /// <summary>Expresses the scale in new normalised units after the scaler changed (old scale over new).</summary>
+    public void Rescale(double factor) => _meanSquare *= factor * factor;
 }

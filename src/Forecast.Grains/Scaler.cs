@@ -2,7 +2,8 @@ namespace Forecast.Grains;
 
 /// <summary>
 /// Per-sensor z-score normalisation. Fitted on the first readings (the warm-up) with Welford's
-/// algorithm, then fixed: the model's recurrent state only means something under one scaling.
+/// algorithm, then fixed: the model's recurrent state only means something under one scaling. When
+/// the level drifts far from it, the stream replaces it with one fitted on its ring buffer.
 /// </summary>
 internal sealed class Scaler
 {
@@ -47,6 +48,19 @@ internal sealed class Scaler
     {
         var scaler = new Scaler { Count = count, Mean = mean, Scale = scale, IsFixed = isFixed };
         scaler._m2 = m2;
+        return scaler;
+    }
+
+    /// <summary>A fixed scaler fitted on <paramref name="values"/> (a refit on the ring buffer after drift).</summary>
+    public static Scaler Fitted(IEnumerable<double> values, double minScale, double relativeMinScale)
+    {
+        var scaler = new Scaler();
+        foreach (var value in values)
+        {
+            scaler.Observe(value);
+        }
+
+        scaler.Fix(minScale, relativeMinScale);
         return scaler;
     }
 

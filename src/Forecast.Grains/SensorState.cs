@@ -64,4 +64,10 @@ internal sealed class SensorState
     [Id(23)] public int EpisodeLength { get; set; }
 
     [Id(24)] public int EpisodeQuiet { get; set; }
+
+    /// <summary>Consecutive readings beyond the drift threshold (see <see cref="AnomalyOptions.DriftReadings"/>).</summary>
+    [Id(25)] public int DriftRun { get; set; }
+
+    /// <summary>Times the scaler was refitted after drift.</summary>
+    [Id(26)] public long Refits { get; set; }
 }

@@ -1,4 +1,6 @@
 using Forecast.Abstractions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Forecast.Grains;
 
@@ -8,10 +10,14 @@ namespace Forecast.Grains;
 /// made for it, and runs the anomaly episode state machine. A stateful-step model carries its
 /// recurrent state from step to step; a window model is fed the last <c>Window</c> entries of the
 /// ring buffer every step, which then holds what the model saw (gaps filled with the forecast,
-/// spikes clipped as the episode rules say).
+/// spikes clipped as the episode rules say). When the level drifts far from the scaler for
+/// <see cref="AnomalyOptions.DriftReadings"/> readings in a row, the scaler is refitted on the ring
+/// buffer and the model re-warmed from it, as after a model change.
 /// </summary>
-internal sealed class SensorStream(string sensorId, AnomalyOptions options)
+internal sealed partial class SensorStream(string sensorId, AnomalyOptions options, ILogger? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
     /// <summary>Model id written on predictions made before the model is warmed up (repeat last value).</summary>
     public const string WarmupModelId = "naive@warmup";
 
@@ -29,6 +35,9 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
     private bool _primed;
     private TimeSpan _interval;
 
+    // Consecutive readings beyond AnomalyOptions.DriftScore under the current scaler.
+    private int _driftRun;
+
     public string SensorId => sensorId;
 
     public DateTimeOffset? LastApplied { get; private set; }
@@ -41,10 +50,13 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
 
     public long Invalid { get; private set; }
 
+    /// <summary>Times the scaler was refitted because the level drifted away from it.</summary>
+    public long Refits { get; private set; }
+
     /// <summary>A stream that resumes from a checkpoint.</summary>
-    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state)
+    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null)
     {
-        var stream = new SensorStream(sensorId, options)
+        var stream = new SensorStream(sensorId, options, logger)
         {
             _modelId = state.ModelId,
             _scaler = Scaler.Restore(state.ScalerCount, state.ScalerMean, state.ScalerM2, state.ScalerScale, state.ScalerFixed),
@@ -60,6 +72,8 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
             Duplicates = state.Duplicates,
             OutOfOrder = state.OutOfOrder,
             Invalid = state.Invalid,
+            _driftRun = state.DriftRun,
+            Refits = state.Refits,
         };
         return stream;
     }
@@ -95,6 +109,8 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
             EpisodeSeverity = _episode.Severity,
             EpisodeLength = _episode.Length,
             EpisodeQuiet = _episode.Quiet,
+            DriftRun = _driftRun,
+            Refits = Refits,
         };
     }
 
@@ -283,6 +299,7 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         var steps = StepsSinceLast(reading.Timestamp);
         var z = _scaler.Normalise(reading.Value);
         var score = double.NaN;
+        var drifted = Drifted(z);
 
         if (steps <= model.Horizon)
         {
@@ -326,8 +343,18 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
             }
 
             _ring!.Add(reading.Timestamp, _scaler.Denormalise(z));
+            if (drifted)
+            {
+                return (await RefitAsync(model, forecaster, cancellationToken), score);
+            }
+
             await forecaster.StepAsync(WindowInputs(model), _state, _forecast, cancellationToken);
             return (ratio, score);
+        }
+
+        if (drifted)
+        {
+            return (await RefitAsync(model, forecaster, cancellationToken), score);
         }
 
         var inputs = new float[filled + 1];
@@ -340,6 +367,34 @@ internal sealed class SensorStream(string sensorId, AnomalyOptions options)
         await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
         return (ratio, score);
     }
+
+    /// <summary>Counts a reading towards drift; true once the run is long enough to refit.</summary>
+    private bool Drifted(double z)
+    {
+        _driftRun = Math.Abs(z) > options.DriftScore ? _driftRun + 1 : 0;
+        return options.DriftReadings > 0 && _driftRun >= options.DriftReadings;
+    }
+
+    /// <summary>
+    /// Refits the scaler on the ring buffer and re-warms the model from it (the same priming a model
+    /// change gets); returns the sensor's residual-scale ratio in the new units.
+    /// </summary>
+    private async ValueTask<double> RefitAsync(ModelDescriptor model, IForecaster forecaster, CancellationToken cancellationToken)
+    {
+        var old = _scaler;
+        _scaler = Scaler.Fitted(_ring!.Values(), model.MinScale, model.RelativeMinScale);
+        // Residuals are kept in normalised units, so they follow the new scale.
+        _residuals.Rescale(old.Scale / _scaler.Scale);
+        _driftRun = 0;
+        Refits++;
+        LogRefit(_logger, sensorId, old.Mean, old.Scale, _scaler.Mean, _scaler.Scale, _ring.Count);
+        await PrimeAsync(model, forecaster, cancellationToken);
+        var modelSigma = model.ResidualStd[0];
+        return _residuals.Sigma(modelSigma, options) / modelSigma;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {SensorId}: level drifted from the scaler (mean {OldMean:G6}, scale {OldScale:G6}); refitted on {Readings} buffered readings (mean {NewMean:G6}, scale {NewScale:G6}) and re-warmed the model")]
+    private static partial void LogRefit(ILogger logger, string sensorId, double oldMean, double oldScale, double newMean, double newScale, int readings);
 
     private int StepsSinceLast(DateTimeOffset timestamp)
     {

@@ -19,6 +19,21 @@ public sealed class ResidualScaleTests
     }
 
     [Fact]
+    public void Rescale_ExpressesTheSigmaInTheNewUnits()
+    {
+        var scale = new ResidualScale();
+        for (var i = 0; i < 4; i++)
+        {
+            scale.Observe(2, 1, Options);
+        }
+
+        // The scaler's scale doubled: a residual of 2 old units is 1 new unit.
+        scale.Rescale(0.5);
+
+        Assert.Equal(1, scale.Sigma(0.3, Options), 9);
+    }
+
+    [Fact]
     public void Observe_ClipsOutliersAtThreeSigma()
     {
         var scale = new ResidualScale();

@@ -28,6 +28,17 @@ public sealed class ScalerTests
     }
 
     [Fact]
+    public void Fitted_IsAFixedScalerOverTheValues_WithTheSameFloors()
+    {
+        var scaler = Scaler.Fitted([2.0, 4, 4, 4, 5, 5, 7, 9], 1e-6, 1e-3);
+        var flat = Scaler.Fitted([100.0, 100, 100], 1e-6, 1e-3);
+
+        Assert.True(scaler.IsFixed);
+        Assert.Equal((5, 2), (scaler.Mean, scaler.Scale));
+        Assert.Equal(0.1, flat.Scale, 12);
+    }
+
+    [Fact]
     public void Fix_FloorsScale_WhenSensorIsFlat()
     {
         var relative = Fitted(100, 100, 100);

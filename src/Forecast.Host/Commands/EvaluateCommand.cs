@@ -49,9 +49,10 @@ internal static class EvaluateCommand
         var stream = new SensorStream("evaluate", anomaly);
         await using (var forecaster = new BatchingForecaster(model, inference, NullLogger<BatchingForecaster>.Instance))
         {
-            for (var start = 0; start < series.Count; start += Chunk)
+            // The first call ends with the warm-up, so the scaler it fixed is seen before any refit.
+            for (int start = 0, count; start < series.Count; start += count)
             {
-                var count = Math.Min(Chunk, series.Count - start);
+                count = Math.Min(start == 0 ? d.Warmup : Chunk, series.Count - start);
                 var readings = new SensorReading[count];
                 for (var i = 0; i < count; i++)
                 {
@@ -59,6 +60,7 @@ internal static class EvaluateCommand
                 }
 
                 var output = await stream.ApplyAsync(readings, forecaster);
+                run.WarmupStatus ??= stream.Status();
                 if (output.Predictions.Count != count)
                 {
                     throw new InvalidOperationException($"The stream applied {output.Predictions.Count} of {count} rows from row {start}.");
@@ -66,7 +68,7 @@ internal static class EvaluateCommand
 
                 for (var i = 0; i < count; i++)
                 {
-                    run.Score(start + i, output.Predictions[i], output.Scores[i], stream.Status());
+                    run.Score(start + i, output.Predictions[i], output.Scores[i]);
                 }
 
                 run.Anomalies += output.Anomalies.Count;
@@ -79,7 +81,7 @@ internal static class EvaluateCommand
                 $"No forecast window could be scored: the model forecasts after {Math.Max(d.Warmup, d.Signature == ModelSignature.Window ? d.Window : 0)} readings, and every scored window needs {horizons.Max()} rows after it before row {to}.");
         }
 
-        Print(run, stdout, Path.GetFileName(series.Path), model, anomaly);
+        Print(run, stdout, Path.GetFileName(series.Path), model, anomaly, stream.Refits);
         if (mine.TryGetValue("--anomalies-out", out var anomaliesPath))
         {
             WriteAnomalies(anomaliesPath, series, run.Scores, anomaly);
@@ -150,13 +152,18 @@ internal static class EvaluateCommand
             ? season
             : throw new ArgumentException($"evaluate: --season '{text}' must be a whole number of rows, at least 1.");
 
-    private static void Print(Run run, TextWriter stdout, string file, OnnxModel model, AnomalyOptions anomaly)
+    private static void Print(Run run, TextWriter stdout, string file, OnnxModel model, AnomalyOptions anomaly, long refits)
     {
         var d = model.Descriptor;
         var series = run.Series;
-        var status = run.LastStatus!;
+        var status = run.WarmupStatus!;
         stdout.WriteLine($"evaluate: model {d.Id} ({(d.Signature == ModelSignature.Window ? $"window {d.Window}" : "stateful step")}, horizon {d.Horizon}) on {file}: {series.Count} rows");
         stdout.WriteLine($"  scaler mean {status.ScalerMean:G6}, scale {status.ScalerScale:G6} (first {d.Warmup} rows); normalised metrics divide by this scale");
+        if (refits > 0)
+        {
+            stdout.WriteLine($"  scaler refitted {refits} times after the level drifted ({anomaly.DriftReadings} readings in a row beyond {anomaly.DriftScore} scales)");
+        }
+
         stdout.WriteLine($"  scored targets: rows {run.From} to {run.To - 1} ({series.TimeTexts[run.From]} .. {series.TimeTexts[run.To - 1]})");
         stdout.WriteLine(
             $"  baselines: season {run.Baselines.Season} rows ({(run.Baselines.SeasonDetected ? "detected" : "given")}), " +
@@ -216,6 +223,7 @@ internal static class EvaluateCommand
                 alpha = run.Baselines.Alpha,
                 intervalLevel = d.IntervalLevel,
                 anomalies = run.Anomalies,
+                refits,
                 horizons = report,
             },
             Json));
@@ -259,14 +267,15 @@ internal static class EvaluateCommand
 
         public SortedDictionary<int, ForecastMetrics[]>? Metrics { get; private set; }
 
-        public SensorStatus? LastStatus { get; private set; }
+        /// <summary>The status once the warm-up fixed the scaler; its scale normalises the metrics, refits or not.</summary>
+        public SensorStatus? WarmupStatus { get; set; }
 
         public int Anomalies { get; set; }
 
         public int IrregularIntervals { get; } = CountIrregular(series.Times);
 
         /// <summary>Scores the forecasts issued after row <paramref name="origin"/> for every horizon whose targets lie in the scored rows.</summary>
-        public void Score(int origin, Prediction prediction, double score, SensorStatus status)
+        public void Score(int origin, Prediction prediction, double score)
         {
             Scores[origin] = score;
             if (prediction.Model == SensorStream.WarmupModelId || origin + 1 < from || origin < baselines.Season - 1)
@@ -274,15 +283,15 @@ internal static class EvaluateCommand
                 return;
             }
 
-            LastStatus = status;
+            var scale = WarmupStatus!.ScalerScale;
             Metrics ??= new SortedDictionary<int, ForecastMetrics[]>(horizons.ToDictionary(
                 h => h,
                 h => new[]
                 {
-                    new ForecastMetrics(model.Id, h, status.ScalerScale),
-                    new ForecastMetrics("repeat-last", h, status.ScalerScale),
-                    new ForecastMetrics($"seasonal-naive({baselines.Season})", h, status.ScalerScale),
-                    new ForecastMetrics(string.Create(CultureInfo.InvariantCulture, $"exp-smoothing({baselines.Alpha:0.00})"), h, status.ScalerScale),
+                    new ForecastMetrics(model.Id, h, scale),
+                    new ForecastMetrics("repeat-last", h, scale),
+                    new ForecastMetrics($"seasonal-naive({baselines.Season})", h, scale),
+                    new ForecastMetrics(string.Create(CultureInfo.InvariantCulture, $"exp-smoothing({baselines.Alpha:0.00})"), h, scale),
                 }));
             var values = series.Values;
             foreach (var (horizon, metrics) in Metrics)
