@@ -173,7 +173,7 @@ internal sealed partial class SensorGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: applying readings failed; the activation is dropped so a retry starts clean")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, string sensorId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sensor {SensorId}: moving from silo {From} to {To}, where its partition is consumed")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {SensorId}: moving from silo {From} to {To}, where its partition is consumed")]
     private static partial void LogMoving(ILogger logger, string sensorId, SiloAddress from, SiloAddress to);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: another activation wrote its state first (ETag conflict); this activation is dropped and the next call resumes from the stored state")]
