@@ -41,6 +41,25 @@ public sealed class DeploymentFilesTests
         Assert.Contains("two", output);
     }
 
+    [Fact]
+    public async Task Chart_WithKubernetesHosting_GivesThePodEverythingTheSiloChecksFor()
+    {
+        var helpers = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/_helpers.tpl"));
+        var silos = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/silos.yaml"));
+        var rbac = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/rbac.yaml"));
+
+        var hosting = helpers[helpers.IndexOf("if .Values.orleans.kubernetesHosting", StringComparison.Ordinal)..];
+        Assert.All(Extensions.SiloExtensions.KubernetesEnvironment, name => Assert.Contains($"- name: {name}\n", hosting, StringComparison.Ordinal));
+        Assert.Contains("- name: Orleans__Kubernetes\n  value: \"true\"", hosting, StringComparison.Ordinal);
+
+        // The labels the two id variables are read from are on the pod template, and the pod may watch and delete pods.
+        Assert.Contains("orleans/serviceId:", helpers, StringComparison.Ordinal);
+        Assert.Contains("orleans/clusterId:", helpers, StringComparison.Ordinal);
+        Assert.Contains("include \"forecast.orleansLabels\"", silos, StringComparison.Ordinal);
+        Assert.Contains("serviceAccountName: {{ $.Release.Name }}-silo", silos, StringComparison.Ordinal);
+        Assert.Contains("verbs: [\"get\", \"list\", \"watch\", \"delete\", \"patch\"]", rbac, StringComparison.Ordinal);
+    }
+
     private static Task<(int, string)> ValidateAsync(string values) => RunAsync(
         "/usr/bin/python3", "-c",
         "import json, sys, yaml, jsonschema\n" +

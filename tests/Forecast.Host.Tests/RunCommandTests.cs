@@ -39,6 +39,9 @@ public sealed class RunCommandTests
     [InlineData("--Anomaly:OpenScore 2", "CloseScore < OpenScore <= CriticalScore")]
     [InlineData("--Sensors:CheckpointReadings 0", "Sensors:CheckpointReadings")]
     [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:AdvertisedIP nowhere", "Orleans:AdvertisedIP 'nowhere' is not an IP address")]
+    [InlineData("--Orleans:Kubernetes true", "Orleans:Kubernetes needs a clustering provider")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes yes", "Orleans:Kubernetes 'yes' is not true or false")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes true", "POD_NAME, POD_NAMESPACE, POD_IP, ORLEANS_SERVICE_ID, ORLEANS_CLUSTER_ID are not set")]
     [InlineData("--kafka 127.0.0.1:1 --Kafka:MaxPollMessages 0", "Kafka:MaxPollMessages")]
     [InlineData("--kafka 127.0.0.1:1 --Kafka:DeadLetterTopic sensor-readings", "Kafka:Topic and Kafka:DeadLetterTopic")]
     public async Task Run_RefusesBadConfiguration_WithAClearMessage(string options, string message)

@@ -3,6 +3,12 @@ app.kubernetes.io/name: forecast
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* Pod labels Orleans' Kubernetes hosting reads: they must equal ORLEANS_SERVICE_ID and ORLEANS_CLUSTER_ID. */}}
+{{- define "forecast.orleansLabels" -}}
+orleans/serviceId: {{ .Values.orleans.serviceId | quote }}
+orleans/clusterId: {{ .Release.Name | quote }}
+{{- end }}
+
 {{/* The environment every silo shares: configuration keys as Section__Key. */}}
 {{- define "forecast.env" -}}
 - name: Kafka__BootstrapServers
@@ -37,8 +43,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 - name: Orleans__Redis
   value: {{ .Values.redis.endpoint | quote }}
+{{- if .Values.orleans.kubernetesHosting }}
+- name: Orleans__Kubernetes
+  value: "true"
+- name: POD_NAME
+  valueFrom: { fieldRef: { fieldPath: metadata.name } }
+- name: POD_NAMESPACE
+  valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+- name: POD_IP
+  valueFrom: { fieldRef: { fieldPath: status.podIP } }
+- name: ORLEANS_SERVICE_ID
+  valueFrom: { fieldRef: { fieldPath: "metadata.labels['orleans/serviceId']" } }
+- name: ORLEANS_CLUSTER_ID
+  valueFrom: { fieldRef: { fieldPath: "metadata.labels['orleans/clusterId']" } }
+{{- else }}
+- name: Orleans__ServiceId
+  value: {{ .Values.orleans.serviceId | quote }}
 - name: Orleans__ClusterId
   value: {{ .Release.Name | quote }}
 - name: Orleans__AdvertisedIP
   valueFrom: { fieldRef: { fieldPath: status.podIP } }
+{{- end }}
 {{- end }}

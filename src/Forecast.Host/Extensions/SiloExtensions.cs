@@ -21,7 +21,10 @@ internal static class SiloExtensions
     /// as <c>127.0.0.1:6379</c>) it joins the cluster <c>Orleans:ClusterId</c> of service
     /// <c>Orleans:ServiceId</c> (both default <c>forecast</c>) through Redis and keeps sensor state
     /// there, advertising <c>Orleans:AdvertisedIP</c> (default 127.0.0.1) on <c>Orleans:SiloPort</c>
-    /// (default 11111) and <c>Orleans:GatewayPort</c> (default 30000).
+    /// (default 11111) and <c>Orleans:GatewayPort</c> (default 30000). <c>Orleans:Kubernetes=true</c> adds
+    /// Orleans' Kubernetes hosting on top of Redis clustering: silo name, advertised IP, service and cluster
+    /// id come from the pod (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>, <c>ORLEANS_SERVICE_ID</c>,
+    /// <c>ORLEANS_CLUSTER_ID</c>), and silos whose pods are gone are declared dead without waiting for probes.
     /// </summary>
     public static IHostApplicationBuilder AddForecastSilo(this IHostApplicationBuilder builder)
     {
@@ -29,6 +32,7 @@ internal static class SiloExtensions
         var siloPort = orleans.GetValue("SiloPort", 11111);
         var gatewayPort = orleans.GetValue("GatewayPort", 30000);
         var redis = orleans["Redis"];
+        var kubernetes = KubernetesHosting(orleans["Kubernetes"], redis);
         builder.UseOrleans(silo =>
         {
             if (string.IsNullOrWhiteSpace(redis))
@@ -39,18 +43,27 @@ internal static class SiloExtensions
                 return;
             }
 
-            var advertised = orleans["AdvertisedIP"];
-            silo.Configure<ClusterOptions>(cluster =>
+            if (kubernetes)
             {
-                cluster.ClusterId = orleans.GetValue("ClusterId", "forecast")!;
-                cluster.ServiceId = orleans.GetValue("ServiceId", "forecast")!;
-            });
-            // An advertised address other than loopback (a pod IP) is reached through any interface.
-            silo.ConfigureEndpoints(
-                AdvertisedAddress(advertised),
-                siloPort,
-                gatewayPort,
-                listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(advertised));
+                silo.Configure<EndpointOptions>(endpoints => (endpoints.SiloPort, endpoints.GatewayPort) = (siloPort, gatewayPort));
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                var advertised = orleans["AdvertisedIP"];
+                silo.Configure<ClusterOptions>(cluster =>
+                {
+                    cluster.ClusterId = orleans.GetValue("ClusterId", "forecast")!;
+                    cluster.ServiceId = orleans.GetValue("ServiceId", "forecast")!;
+                });
+                // An advertised address other than loopback (a pod IP) is reached through any interface.
+                silo.ConfigureEndpoints(
+                    AdvertisedAddress(advertised),
+                    siloPort,
+                    gatewayPort,
+                    listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(advertised));
+            }
+
             silo.UseRedisClustering(redis);
             silo.AddRedisGrainStorage(SensorOptions.StorageName, storage => storage.Configure<Serializer>((options, serializer) =>
             {
@@ -64,6 +77,41 @@ internal static class SiloExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineMetrics>();
         return builder;
+    }
+
+    /// <summary>What Orleans' Kubernetes hosting reads from the pod; the Helm chart sets each one.</summary>
+    internal static readonly string[] KubernetesEnvironment = ["POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID"];
+
+    /// <summary>
+    /// Whether <c>Orleans:Kubernetes</c> is on; when it is, the pod environment and a clustering provider
+    /// must be there, because Orleans would otherwise fail later with less to go on.
+    /// </summary>
+    private static bool KubernetesHosting(string? configured, string? redis)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return false;
+        }
+
+        if (!bool.TryParse(configured, out var on))
+        {
+            throw new ArgumentException($"Orleans:Kubernetes '{configured}' is not true or false.");
+        }
+
+        if (!on)
+        {
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            throw new ArgumentException("Orleans:Kubernetes needs a clustering provider: set Orleans:Redis too (Kubernetes hosting does not cluster by itself).");
+        }
+
+        var missing = KubernetesEnvironment.Where(name => string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(name))).ToList();
+        return missing.Count == 0 ? true : throw new ArgumentException(
+            $"Orleans:Kubernetes is on but {string.Join(", ", missing)} {(missing.Count == 1 ? "is" : "are")} not set; " +
+            "a pod sets them from the downward API and its orleans/serviceId and orleans/clusterId labels (see helm/forecast/templates/silos.yaml).");
     }
 
     /// <summary>
