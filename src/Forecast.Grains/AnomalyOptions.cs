@@ -40,7 +40,7 @@ public sealed class AnomalyOptions
     /// <summary>
     /// Consecutive readings beyond <see cref="DriftScore"/> after which the level has drifted away from
     /// the scaler: it is refitted on the ring buffer and the model re-warmed from it. A spike or a
-    /// shorter level shift only opens an anomaly episode. 0 turns refitting off. Default 24.
+    /// shorter level shift only opens an anomaly episode. 0 turns refitting off. Default 12.
     /// </summary>
-    public int DriftReadings { get; set; } = 24;
+    public int DriftReadings { get; set; } = 12;
 }

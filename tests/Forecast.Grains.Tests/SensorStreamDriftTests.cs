@@ -59,7 +59,7 @@ public sealed class SensorStreamDriftTests
     {
         var stream = new SensorStream(Sensor, new AnomalyOptions());
         var readings = Seasonal(0, 100);
-        for (var i = 60; i < 60 + 20; i++)
+        for (var i = 60; i < 60 + 8; i++)
         {
             readings[i] = readings[i] with { Value = readings[i].Value + 30 };
         }
