@@ -18,6 +18,7 @@ try
         ["evaluate"] => await EvaluateCommand.RunAsync(options, Console.Out, Console.Error),
         ["bench", "influx"] => await InfluxBenchmark.RunAsync(options),
         ["bench", "kafka"] => await KafkaBenchmark.RunAsync(options),
+        ["bench", "placement"] => await PlacementBenchmark.RunAsync(options),
         _ => Usage.Print(verbs),
     };
 }

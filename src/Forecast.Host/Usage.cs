@@ -27,6 +27,9 @@ internal static class Usage
               Replays the series through the sensor logic and the model; prints MSE/MAE per horizon (normalised
               and original units), interval coverage, and repeat-last, seasonal naive and exponential smoothing
               on the same windows. --anomalies-out writes timestamp,value,anomaly_score (NAB's format).
+          forecast bench placement --Orleans:Redis HOST:PORT [--sensors 2000] [--Bench:Seconds 10]
+              Two silos in one process (clustered through Redis): sensors on the calling silo against
+              sensors on the other one, at full speed and at one paced rate.
           forecast bench kafka [--sensors 10000] [--Bench:ReadingsPerSensor 30]
               Readings/s from Kafka (librdkafka's mock cluster) to durable predictions, and latency at half that rate.
           forecast bench influx [--InfluxDb:Url http://127.0.0.1:8086] [--Bench:Points 1000000]

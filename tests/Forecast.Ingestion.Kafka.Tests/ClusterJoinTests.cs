@@ -45,6 +45,5 @@ public sealed class ClusterJoinTests(RedisFixture redis, ITestOutputHelper outpu
         Assert.True(moved > 0, $"no sensor moved to the joining silo's partitions\nsilo 1:\n{first.Output}");
     }
 
-    private static int Moves(ForecastProcess silo) =>
-        silo.Output.Split('\n').Count(line => line.Contains("where its partition is consumed", StringComparison.Ordinal));
+    private static int Moves(ForecastProcess silo) => silo.CountLines("where its partition is consumed");
 }

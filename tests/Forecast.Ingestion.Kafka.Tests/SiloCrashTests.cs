@@ -204,6 +204,15 @@ internal sealed class ForecastProcess : IDisposable
         }
     }
 
+    /// <summary>Lines of all the output so far that contain <paramref name="fragment"/>.</summary>
+    public int CountLines(string fragment)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n').Count(line => line.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+
     public static ForecastProcess Run(string bootstrapServers, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

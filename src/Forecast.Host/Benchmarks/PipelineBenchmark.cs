@@ -86,10 +86,10 @@ internal static class PipelineBenchmark
         return metrics.FailedCalls == 0 ? 0 : 1;
     }
 
-    private sealed record Phase(double ReadingsPerSecond, double P50Ms, double P99Ms, double AverageBatch, long NextTick);
+    internal sealed record Phase(double ReadingsPerSecond, double P50Ms, double P99Ms, double AverageBatch, long NextTick);
 
     /// <summary>Sends tick groups for <paramref name="duration"/> as fast as the pipeline takes them.</summary>
-    private static async Task<Phase> MeasureFullSpeedAsync(
+    internal static async Task<Phase> MeasureFullSpeedAsync(
         ReadingDriver driver, PipelineMetrics metrics, BatchingForecaster forecaster, SimulatedSensor[] sensors,
         int perCall, TimeSpan duration, long tick)
     {
@@ -108,7 +108,7 @@ internal static class PipelineBenchmark
     /// Sends calls evenly spread in time at <paramref name="rate"/> readings/s, sensor after sensor, as
     /// traffic arrives in production. Latency counts from each call's due time, so falling behind shows.
     /// </summary>
-    private static async Task<Phase> MeasurePacedAsync(
+    internal static async Task<Phase> MeasurePacedAsync(
         ReadingDriver driver, PipelineMetrics metrics, BatchingForecaster forecaster, SimulatedSensor[] sensors,
         int perCall, TimeSpan duration, double rate, long tick)
     {
@@ -144,7 +144,7 @@ internal static class PipelineBenchmark
     }
 
     /// <summary>Generates <paramref name="ticks"/> consecutive readings per sensor and sends each sensor's in one call.</summary>
-    private static async Task<long> SendTicksAsync(ReadingDriver driver, SimulatedSensor[] sensors, long tick, int ticks)
+    internal static async Task<long> SendTicksAsync(ReadingDriver driver, SimulatedSensor[] sensors, long tick, int ticks)
     {
         var madeAt = Stopwatch.GetTimestamp();
         foreach (var sensor in sensors)
