@@ -22,8 +22,14 @@ try
         _ => Usage.Print(verbs),
     };
 }
-catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or ModelValidationException or FormatException)
+catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or ModelValidationException or FormatException
+    or Orleans.Runtime.OrleansConfigurationException)
 {
     Console.Error.WriteLine($"forecast: {exception.Message}");
+    return 2;
+}
+catch (Microsoft.AspNetCore.Connections.AddressInUseException exception)
+{
+    Console.Error.WriteLine($"forecast: a port is already in use ({exception.Message}); choose free ones with Orleans:SiloPort, Orleans:GatewayPort and --urls.");
     return 2;
 }

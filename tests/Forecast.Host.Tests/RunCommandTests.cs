@@ -39,6 +39,8 @@ public sealed class RunCommandTests
     [InlineData("--Anomaly:OpenScore 2", "CloseScore < OpenScore <= CriticalScore")]
     [InlineData("--Sensors:CheckpointReadings 0", "Sensors:CheckpointReadings")]
     [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:AdvertisedIP nowhere", "Orleans:AdvertisedIP 'nowhere' is not an IP address")]
+    [InlineData("--Orleans:SiloPort 0", "Orleans:SiloPort must be a TCP port")]
+    [InlineData("--Orleans:GatewayPort 70000", "Orleans:GatewayPort must be a TCP port")]
     [InlineData("--Orleans:Kubernetes true", "Orleans:Kubernetes needs a clustering provider")]
     [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes yes", "Orleans:Kubernetes 'yes' is not true or false")]
     [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes true", "POD_NAME, POD_NAMESPACE, POD_IP, ORLEANS_SERVICE_ID, ORLEANS_CLUSTER_ID are not set")]
@@ -47,11 +49,25 @@ public sealed class RunCommandTests
     public async Task Run_RefusesBadConfiguration_WithAClearMessage(string options, string message)
     {
         var (exitCode, _, stderr) = await ForecastAsync(
-            ["run", "--duration", "5s", .. options.Split(' '), "--urls", "http://127.0.0.1:0",
-            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString()]);
+            ["run", "--duration", "5s", "--urls", "http://127.0.0.1:0",
+            "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString(), .. options.Split(' ')]);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Run_RefusesASiloPortInUse_WithAClearMessage()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, _, stderr) = await ForecastAsync(
+            ["run", "--duration", "5s", "--urls", "http://127.0.0.1:0", "--Orleans:SiloPort", port.ToString(), "--Orleans:GatewayPort", FreePort().ToString()]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("a port is already in use", stderr);
     }
 
     [Theory]

@@ -29,8 +29,8 @@ internal static class SiloExtensions
     public static IHostApplicationBuilder AddForecastSilo(this IHostApplicationBuilder builder)
     {
         var orleans = builder.Configuration.GetSection("Orleans");
-        var siloPort = orleans.GetValue("SiloPort", 11111);
-        var gatewayPort = orleans.GetValue("GatewayPort", 30000);
+        var siloPort = Port(orleans, "SiloPort", 11111);
+        var gatewayPort = Port(orleans, "GatewayPort", 30000);
         var redis = orleans["Redis"];
         var kubernetes = KubernetesHosting(orleans["Kubernetes"], redis);
         builder.UseOrleans(silo =>
@@ -78,6 +78,11 @@ internal static class SiloExtensions
         builder.Services.AddSingleton<PipelineMetrics>();
         return builder;
     }
+
+    private static int Port(IConfiguration orleans, string key, int fallback) =>
+        orleans.GetValue(key, fallback) is var port and >= 1 and <= 65535 && port != orleans.GetValue(key == "SiloPort" ? "GatewayPort" : "SiloPort", key == "SiloPort" ? 30000 : 11111)
+            ? port
+            : throw new ArgumentException($"Orleans:{key} must be a TCP port from 1 to 65535, other than the other Orleans port (defaults: SiloPort 11111, GatewayPort 30000).");
 
     /// <summary>What Orleans' Kubernetes hosting reads from the pod; the Helm chart sets each one.</summary>
     internal static readonly string[] KubernetesEnvironment = ["POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID"];
