@@ -50,7 +50,7 @@ import verify_onnx  # noqa: E402
 # ---- contract constants (mirrored in the manifest and the C# serving side) ----
 WARMUP = 48            # samples used for the per-series scaler and the warm-up call
 HORIZON = 12           # yhat[:, k] forecasts t+1+k
-HIDDEN = 32
+HIDDEN = 64            # --hidden overrides it (the quick run uses 8)
 LAYERS = 1
 WINDOW = 64            # serving-side ring buffer length for re-warming
 CLIP = 10.0
@@ -59,6 +59,12 @@ REL_MIN_SCALE = 1e-3
 OPSET = 14
 Z90 = 1.6449           # two-sided 90% normal quantile
 BURN_IN = 4            # first steps of each sequence left out of the training loss
+# The serving side refits the scaler (and re-warms the state) once this many readings in a row lie
+# beyond DRIFT_SCORE scales (AnomalyOptions.DriftScore/DriftReadings); forecasts made after that
+# point never meet the old scaling, so training leaves them out of the loss.
+DRIFT_SCORE = 4.0
+NOISE_FLOOR = 0.02     # variance floor of the per-series loss weights (normalised units)
+DRIFT_READINGS = 12
 
 
 def parse_args(argv):
@@ -73,10 +79,11 @@ def parse_args(argv):
     ap.add_argument("--crop", type=int, default=528, help="training crop length (inputs + horizon)")
     ap.add_argument("--chunk", type=int, default=48, help="truncated-BPTT chunk length")
     ap.add_argument("--batch", type=int, default=50)
-    ap.add_argument("--epochs", type=int, default=45)
-    ap.add_argument("--patience", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=32)
+    ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--lr", type=float, default=5e-3)
-    ap.add_argument("--time-budget", type=float, default=330.0,
+    ap.add_argument("--hidden", type=int, default=HIDDEN, help="LSTM hidden size")
+    ap.add_argument("--time-budget", type=float, default=900.0,
                     help="safety stop for training (seconds); the defaults finish well before it")
     args = ap.parse_args(argv)
     if args.quick:
@@ -118,6 +125,25 @@ def normalise(values):
     return z.astype(np.float32)
 
 
+def valid_origins(values):
+    """Which forecast origins the serving side makes under the warm-up scaler: all of them up to the
+    reading that completes a run of DRIFT_READINGS readings beyond DRIFT_SCORE scales (counted after
+    the warm-up), where the scaler is refitted. values: float64 [n_series, n] -> bool [n_series, n].
+    """
+    head = values[:, :WARMUP]
+    mean = head.mean(axis=1, keepdims=True)
+    scale = np.maximum(np.maximum(head.std(axis=1, keepdims=True), REL_MIN_SCALE * np.abs(mean)), MIN_SCALE)
+    beyond = np.abs((values - mean) / scale) > DRIFT_SCORE
+    valid = np.ones(values.shape, dtype=bool)
+    run = np.zeros(values.shape[0], dtype=np.int64)
+    refitted = np.zeros(values.shape[0], dtype=bool)
+    for t in range(WARMUP, values.shape[1]):
+        run = np.where(beyond[:, t], run + 1, 0)
+        refitted |= run >= DRIFT_READINGS
+        valid[:, t] = ~refitted
+    return valid
+
+
 def split_seeds(seed, n_train, n_val):
     """Disjoint simulator seeds for training and validation series."""
     base = (seed % 100_000) * 1_000_000
@@ -138,7 +164,25 @@ def targets(z):
     return np.ascontiguousarray(x), np.ascontiguousarray(y)
 
 
-def random_crops(raw, crop, rng):
+def noise_std(seeds, length):
+    """Standard deviation of each series' AR(1) noise in value units (from its simulator parameters)."""
+    return np.array([p["sigma"] / math.sqrt(1.0 - p["ar"] ** 2)
+                     for p in (simulate.simulate_series(int(seed), length)[1] for seed in seeds)])
+
+
+def noise_weights(values, noise):
+    """Per-crop loss weights: the inverse of the noise variance in the crop's warm-up units (floored),
+    scaled to mean 1. Plain MSE is dominated by the noisiest series; weighting by the noise no
+    forecast can remove makes clean series (where the seasonal naive forecast is nearly exact) count
+    as much as noisy ones.
+    """
+    head = values[:, :WARMUP]
+    scale = np.maximum(np.maximum(head.std(axis=1), REL_MIN_SCALE * np.abs(head.mean(axis=1))), MIN_SCALE)
+    weights = 1.0 / ((noise / scale) ** 2 + NOISE_FLOOR)
+    return (weights / weights.mean()).astype(np.float32)
+
+
+def random_crops(raw, noise, crop, rng):
     """One random crop per series, each normalised from its own first WARMUP samples.
 
     Cropping at random offsets shows the model scalers taken at every phase and
@@ -147,7 +191,8 @@ def random_crops(raw, crop, rng):
     n = raw.shape[1]
     starts = rng.integers(0, n - crop + 1, size=raw.shape[0])
     idx = starts[:, None] + np.arange(crop)[None, :]
-    return normalise(np.take_along_axis(raw, idx, axis=1))
+    values = np.take_along_axis(raw, idx, axis=1)
+    return normalise(values), valid_origins(values), noise_weights(values, noise)
 
 
 # --------------------------------------------------------------- model ----
@@ -181,23 +226,30 @@ class Forecaster(nn.Module):
 
 # ------------------------------------------------------------ training ----
 
-def train_epoch(model, opt, raw, args, rng):
+def train_epoch(model, opt, raw, noise, args, rng):
     """One pass over random crops with truncated BPTT; returns mean train loss."""
     model.train()
-    z = random_crops(raw, args.crop, rng)
+    z, valid, weights = random_crops(raw, noise, args.crop, rng)
     x_all, y_all = targets(z)
+    w_all = valid[:, :-HORIZON, None].astype(np.float32) * weights[:, None, None]
     order = rng.permutation(len(z))
     total, count = 0.0, 0
     for b in range(0, len(order), args.batch):
         rows = order[b:b + args.batch]
         x = torch.from_numpy(x_all[rows])
         y = torch.from_numpy(y_all[rows])
+        w = torch.from_numpy(w_all[rows])
         state = None
         for t0 in range(0, x.shape[1], args.chunk):
             # Only the first chunk holds the burn-in steps left out of the loss.
             skip = max(0, BURN_IN - t0)
             yhat, state = model.sequence(x[:, t0:t0 + args.chunk], state)
-            loss = ((yhat[:, skip:] - y[:, t0 + skip:t0 + args.chunk]) ** 2).mean()
+            weight = w[:, t0 + skip:t0 + args.chunk]
+            if float(weight.sum()) == 0:
+                state = tuple(s.detach() for s in state)
+                continue
+            squared = (yhat[:, skip:] - y[:, t0 + skip:t0 + args.chunk]) ** 2
+            loss = (squared * weight).sum() / (float((weight > 0).sum()) * HORIZON)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -210,7 +262,7 @@ def train_epoch(model, opt, raw, args, rng):
 
 
 @torch.no_grad()
-def predict_validation(model, z):
+def predict_validation(model, z, valid):
     """Forecasts and targets after warm-up, as served.
 
     Serving feeds samples 0..WARMUP-1 in one call and uses the yhat of the last
@@ -221,15 +273,16 @@ def predict_validation(model, z):
     x, y = targets(z)
     yhat, _ = model.sequence(torch.from_numpy(x))
     start = WARMUP - 1
-    yhat = yhat[:, start:].numpy().reshape(-1, HORIZON).astype(np.float64)
-    y = y[:, start:].reshape(-1, HORIZON).astype(np.float64)
-    last = np.repeat(x[:, start:, 0].reshape(-1, 1).astype(np.float64), HORIZON, axis=1)
+    keep = valid[:, start:-HORIZON].reshape(-1)
+    yhat = yhat[:, start:].numpy().reshape(-1, HORIZON).astype(np.float64)[keep]
+    y = y[:, start:].reshape(-1, HORIZON).astype(np.float64)[keep]
+    last = np.repeat(x[:, start:, 0].reshape(-1, 1).astype(np.float64), HORIZON, axis=1)[keep]
     return yhat, y, last
 
 
-def validation_metrics(model, z):
+def validation_metrics(model, z, valid):
     """Per-horizon MSE/MAE of model and repeat-last, residual std and 90% coverage."""
-    yhat, y, last = predict_validation(model, z)
+    yhat, y, last = predict_validation(model, z, valid)
     res = y - yhat
     residual_std = np.sqrt((res ** 2).mean(axis=0))   # RMS: residual mean is ~0
     coverage = (np.abs(res) <= Z90 * residual_std).mean(axis=0)
@@ -243,7 +296,7 @@ def validation_metrics(model, z):
     }
 
 
-def fit(model, raw_train, z_val, args):
+def fit(model, raw_train, noise_train, z_val, valid_val, args):
     """Adam with cosine decay, early stopping on validation MSE; returns (best state, epochs run)."""
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs, eta_min=args.lr * 0.05)
@@ -251,9 +304,9 @@ def fit(model, raw_train, z_val, args):
     best, best_loss, stale, started = None, math.inf, 0, time.monotonic()
     epoch = 0
     for epoch in range(1, args.epochs + 1):
-        train_loss = train_epoch(model, opt, raw_train, args, rng)
+        train_loss = train_epoch(model, opt, raw_train, noise_train, args, rng)
         sched.step()
-        val_loss = float(validation_metrics(model, z_val)["mse"].mean())
+        val_loss = float(validation_metrics(model, z_val, valid_val)["mse"].mean())
         elapsed = time.monotonic() - started
         print(f"epoch {epoch:3d}  train {train_loss:.5f}  val {val_loss:.5f}  {elapsed:6.1f}s", flush=True)
         if val_loss < best_loss:
@@ -390,18 +443,21 @@ def write_json(path, obj):
 
 def main(argv=None):
     """Simulate, train, evaluate, export, check, and write the model folder."""
+    global HIDDEN
     args = parse_args(argv)
+    HIDDEN = args.hidden
     seed_everything(args.seed)
     started = time.monotonic()
     train_seeds, val_seeds = split_seeds(args.seed, args.train_series, args.val_series)
     raw_train = simulate.simulate_many(train_seeds, args.length)
-    z_val = normalise(simulate.simulate_many(val_seeds, args.length))
+    raw_val = simulate.simulate_many(val_seeds, args.length)
+    z_val, valid_val = normalise(raw_val), valid_origins(raw_val)
     print(f"simulated {len(train_seeds)}+{len(val_seeds)} series in {time.monotonic() - started:.1f}s")
 
     model = Forecaster()
-    best, epochs = fit(model, raw_train, z_val, args)
+    best, epochs = fit(model, raw_train, noise_std(train_seeds, args.length), z_val, valid_val, args)
     model.load_state_dict(best)
-    metrics = validation_metrics(model, z_val)
+    metrics = validation_metrics(model, z_val, valid_val)
     print_table(metrics)
     worse = [k + 1 for k in range(HORIZON) if metrics["mse"][k] >= metrics["repeatLastMse"][k]]
     if worse and not args.quick:

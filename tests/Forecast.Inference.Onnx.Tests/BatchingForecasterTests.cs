@@ -36,7 +36,7 @@ public sealed class BatchingForecasterTests : IDisposable
     [Fact]
     public async Task StepAsync_FailsEveryCaller_WhenTheModelCallFails()
     {
-        // Its manifest says hidden 16 and the graph has 32, so ONNX Runtime rejects every call.
+        // Its manifest says hidden 16 and the graph has 64, so ONNX Runtime rejects every call.
         var folder = BundledModel.CopyToTemp();
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json")))!;
         manifest["hidden"] = 16;

@@ -21,8 +21,8 @@ public sealed class OnnxModelTests
         var d = model.Descriptor;
 
         Assert.Equal("lstm-default@1", d.Id);
-        Assert.Equal((1, 1, 32, 12), (d.Features, d.Layers, d.Hidden, d.Horizon));
-        Assert.Equal(2 * 32, d.StateSize);
+        Assert.Equal((1, 1, 64, 12), (d.Features, d.Layers, d.Hidden, d.Horizon));
+        Assert.Equal(2 * 64, d.StateSize);
         Assert.Equal(12, d.ResidualStd.Count);
         Assert.True(new FileInfo(Path.Combine(BundledModel.Directory, "model.onnx")).Length < 4 << 20);
     }
