@@ -61,9 +61,9 @@ internal sealed partial class SensorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // A migrating activation hands its live state over in memory (OnDehydrate); no write needed.
-        if (_changed && reason.ReasonCode != DeactivationReasonCode.Migrating
-            && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
+        // Also before a migration: the live state travels in memory (OnDehydrate), but if the target silo
+        // dies mid-move the next activation starts from storage, which then is this state.
+        if (_changed && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
         {
             await CheckpointAsync();
         }

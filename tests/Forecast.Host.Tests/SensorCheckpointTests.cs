@@ -142,7 +142,7 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
     public async Task ApplyAsync_WithAnotherSiloAsPlacementHint_MigratesTheSensorThere_WithItsLiveState()
     {
         const string Id = "migrating/sensor";
-        var cluster = new Dictionary<string, string?> { ["Orleans:ClusterId"] = "migration-" + Guid.NewGuid().ToString("N"), ["Sensors:CheckpointInterval"] = "01:00:00" };
+        var cluster = new Dictionary<string, string?> { ["Orleans:ClusterId"] = "migration-" + Guid.NewGuid().ToString("N"), ["Sensors:CheckpointReadings"] = "10", ["Sensors:CheckpointInterval"] = "01:00:00" };
         await using var first = await StartSiloAsync(cluster);
         await using var second = await StartSiloAsync(cluster);
 
@@ -164,12 +164,18 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
             await Task.Delay(100);
         }
 
-        // Nothing was written to storage for the move: the live state travelled with the activation.
-        Assert.Null(await first.ReadStoredAsync(Id));
+        // The state travelled with the activation, and storage holds it too (should the move have failed).
+        var stored = await first.ReadStoredAsync(Id);
+        Assert.Equal((after.LastApplied, after.Applied), (stored?.LastApplied, stored?.Applied));
         Assert.Equal(71, after.Applied);
         Assert.Equal(before.LastApplied!.Value.AddMinutes(1), after.LastApplied);
         Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
         Assert.Equal(0, (await second.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 60, 11)))).Applied);
+
+        // The moved activation carries the ETag on: its own checkpoints do not conflict with the one before the move.
+        await second.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 71, 10)));
+        Assert.Equal(81, (await first.ReadStoredAsync(Id))?.Applied);
+        Assert.Equal(second.Address.ToString(), (await first.Sensor(Id).GetStatusAsync()).Silo);
     }
 
     private static SensorReading[] Readings(string id, int from, int count) =>
