@@ -81,17 +81,27 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         public bool CaughtUp() => Committed() == Partitions(KafkaPipeline.Topic).Sum(High);
 
         /// <summary>Readings the silos' group has committed.</summary>
-        public long Committed()
+        public long Committed() => CommittedByPartition().Sum();
+
+        /// <summary>The silos' group's committed offset of each readings partition (0 before the first commit).</summary>
+        public long[] CommittedByPartition()
         {
             try
             {
-                return _metadata.Committed(Partitions(KafkaPipeline.Topic), TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
+                return [.. _metadata.Committed(Partitions(KafkaPipeline.Topic), TimeSpan.FromSeconds(10)).Select(c => Math.Max(0, c.Offset.Value))];
             }
             catch (TopicPartitionOffsetException)
             {
                 // Before the first produce the topic does not exist yet.
-                return 0;
+                return new long[KafkaMockCluster.Partitions];
             }
+        }
+
+        /// <summary>Whether every readings partition has committed past <paramref name="before"/>, or is fully committed.</summary>
+        public bool AllCommittingSince(long[] before)
+        {
+            var now = CommittedByPartition();
+            return Partitions(KafkaPipeline.Topic).All(p => now[p.Partition.Value] > before[p.Partition.Value] || now[p.Partition.Value] == High(p));
         }
 
         public string Describe() => $"{Predictions()} predictions stored; readings committed {Committed()} of {Partitions(KafkaPipeline.Topic).Sum(High)}";
