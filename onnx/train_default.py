@@ -400,7 +400,7 @@ def manifest(args, metrics, epochs):
     """The manifest.json contents (keys fixed by the model contract)."""
     lst = lambda a: [float(f"{v:.6g}") for v in a]  # noqa: E731
     return {
-        "name": "lstm-default", "version": "1", "signature": "stateful-step",
+        "name": "lstm-default", "version": "2", "signature": "stateful-step",
         "inputs": {"x": "x", "h0": "h0", "c0": "c0"},
         "outputs": {"yhat": "yhat", "hn": "hn", "cn": "cn"},
         "features": ["value"], "layers": LAYERS, "hidden": HIDDEN, "horizon": HORIZON,

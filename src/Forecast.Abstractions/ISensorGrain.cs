@@ -44,6 +44,7 @@ public sealed record ApplyResult(
 /// <param name="EpisodeOpen">Whether an anomaly episode is open.</param>
 /// <param name="ModelState">The recurrent state (hidden then cell), as last produced by the model.</param>
 /// <param name="Silo">The silo the sensor's activation runs on, when asked through a grain.</param>
+/// <param name="Refits">Times the scaler was refitted because the level drifted away from it.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.SensorStatus")]
 public sealed record SensorStatus(
     [property: Id(0)] string Model,
@@ -57,4 +58,5 @@ public sealed record SensorStatus(
     [property: Id(8)] double ScalerScale,
     [property: Id(9)] bool EpisodeOpen,
     [property: Id(10)] IReadOnlyList<float> ModelState,
-    [property: Id(11)] string? Silo = null);
+    [property: Id(11)] string? Silo = null,
+    [property: Id(12)] long Refits = 0);

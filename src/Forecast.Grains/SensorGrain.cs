@@ -46,9 +46,9 @@ internal sealed partial class SensorGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
-        _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated)
-            : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State)
-            : new SensorStream(id, options.Value);
+        _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated, logger)
+            : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State, logger)
+            : new SensorStream(id, options.Value, logger);
         _migrated = null;
         if (sensorOptions.Value.DurableStorage)
         {

@@ -160,7 +160,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         _scaler.Mean,
         _scaler.Scale,
         _episode.IsOpen,
-        [.. _state]);
+        [.. _state],
+        Refits: Refits);
 
     private static IReadOnlyList<SensorReading> InEventTimeOrder(IReadOnlyList<SensorReading> readings)
     {

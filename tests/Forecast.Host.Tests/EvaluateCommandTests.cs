@@ -22,7 +22,7 @@ public sealed class EvaluateCommandTests
         var horizon = Assert.Single(report.GetProperty("horizons").EnumerateArray());
         Assert.Equal(12, horizon.GetProperty("horizon").GetInt32());
         var forecasters = horizon.GetProperty("forecasters").EnumerateArray().ToArray();
-        Assert.Equal(["lstm-default@1", "repeat-last"], forecasters.Take(2).Select(f => f.GetProperty("forecaster").GetString()));
+        Assert.Equal(["lstm-default@2", "repeat-last"], forecasters.Take(2).Select(f => f.GetProperty("forecaster").GetString()));
         Assert.StartsWith("seasonal-naive(", forecasters[2].GetProperty("forecaster").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("exp-smoothing(", forecasters[3].GetProperty("forecaster").GetString(), StringComparison.Ordinal);
 
@@ -41,7 +41,7 @@ public sealed class EvaluateCommandTests
         Assert.True(model < forecasters.Skip(1).Min(f => f.GetProperty("mse").GetDouble()), stdout);
         Assert.InRange(forecasters[0].GetProperty("coverage").GetDouble(), 0.8, 1.0);
         Assert.Equal(JsonValueKind.Null, forecasters[1].GetProperty("coverage").ValueKind);
-        Assert.Contains("per step (lstm-default@1", stdout);
+        Assert.Contains("per step (lstm-default@2", stdout);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class ModelsCommandTests
         var (exitCode, stdout, stderr) = Validate(Bundled);
 
         Assert.True(exitCode == 0, stderr);
-        Assert.Contains("model lstm-default@1", stdout);
+        Assert.Contains("model lstm-default@2", stdout);
         Assert.Contains("ok  opset 14 matches the manifest", stdout);
         Assert.Contains("ok  stateful-step signature: x[batch, time, 1], h0/c0[1, batch, 64]", stdout);
         Assert.Contains("ok  golden vectors: 3 cases reproduced", stdout);

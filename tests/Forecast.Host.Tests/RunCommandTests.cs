@@ -27,7 +27,7 @@ public sealed class RunCommandTests
         Assert.Equal(300, summary.GetProperty("sensors").GetInt32());
         Assert.Equal(0, summary.GetProperty("failedCalls").GetInt64());
         Assert.InRange(summary.GetProperty("p99LatencyMs").GetDouble(), 0.001, 5_000);
-        Assert.Equal("lstm-default@1", health.GetProperty("model").GetString());
+        Assert.Equal("lstm-default@2", health.GetProperty("model").GetString());
         Assert.Equal("embedded", health.GetProperty("sink").GetProperty("kind").GetString());
     }
 

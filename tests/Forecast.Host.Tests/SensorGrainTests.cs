@@ -48,7 +48,7 @@ public sealed class SensorGrainTests(ClusterFixture fixture, ITestOutputHelper o
         Assert.Equal((before.ScalerMean, before.ScalerScale, before.LastApplied), (after.ScalerMean, after.ScalerScale, after.LastApplied));
         Assert.Equal(predictionsBefore, fixture.Store.Predictions);
         Assert.True(after.WarmedUp);
-        Assert.Equal("lstm-default@1", after.Model);
+        Assert.Equal("lstm-default@2", after.Model);
     }
 
     [Fact]

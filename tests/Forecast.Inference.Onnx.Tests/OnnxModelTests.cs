@@ -20,7 +20,7 @@ public sealed class OnnxModelTests
         using var model = BundledModel.Load();
         var d = model.Descriptor;
 
-        Assert.Equal("lstm-default@1", d.Id);
+        Assert.Equal("lstm-default@2", d.Id);
         Assert.Equal((1, 1, 64, 12), (d.Features, d.Layers, d.Hidden, d.Horizon));
         Assert.Equal(2 * 64, d.StateSize);
         Assert.Equal(12, d.ResidualStd.Count);
