@@ -32,6 +32,7 @@ internal static class RunCommand
 
         await using var host = builder.Build();
         host.MapHealthEndpoints();
+        host.MapSensorEndpoints();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync();

@@ -16,6 +16,8 @@ public sealed class RunCommandTests
             "run", "--duration", "12s", "--sensors", "300", "--interval", "100ms", "--urls", $"http://127.0.0.1:{web}",
             "--Orleans:SiloPort", FreePort().ToString(), "--Orleans:GatewayPort", FreePort().ToString());
         var health = await GetHealthAsync(web);
+        var (sensorCode, sensor) = await GetAsync(web, "/sensors/sim/sensor-00007");
+        var (unknownCode, unknown) = await GetAsync(web, "/sensors/no/such/sensor");
         var (exitCode, stdout, stderr) = await running;
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
@@ -29,6 +31,15 @@ public sealed class RunCommandTests
         Assert.InRange(summary.GetProperty("p99LatencyMs").GetDouble(), 0.001, 5_000);
         Assert.Equal("lstm-default@2", health.GetProperty("model").GetString());
         Assert.Equal("embedded", health.GetProperty("sink").GetProperty("kind").GetString());
+
+        // One sensor as an operator sees it: where it lives and what it has done.
+        Assert.True(sensorCode == HttpStatusCode.OK, sensor);
+        var status = JsonDocument.Parse(sensor).RootElement;
+        Assert.Equal("sim/sensor-00007", status.GetProperty("sensor").GetString());
+        Assert.StartsWith("S127.0.0.1:", status.GetProperty("silo").GetString());
+        Assert.True(status.GetProperty("applied").GetInt64() > 0, sensor);
+        Assert.Equal(HttpStatusCode.NotFound, unknownCode);
+        Assert.Contains("'no/such/sensor' has sent no readings", unknown);
     }
 
     [Theory]
@@ -136,6 +147,13 @@ public sealed class RunCommandTests
                 await Task.Delay(200);
             }
         }
+    }
+
+    private static async Task<(HttpStatusCode Code, string Body)> GetAsync(int port, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static int FreePort()
