@@ -25,7 +25,9 @@ validation residual is stored as ``residualStd = q / z`` so that ``yhat +- z * r
 ``level`` of the validation residuals (split-conformal calibration, no normality assumed).
 
 Training: Adam, gradient clipping 1.0, early stopping on validation MSE (``--patience``), truncated
-BPTT (``--chunk`` steps, state carried and detached) for the stateful LSTM, seeded python/numpy/torch
+BPTT (``--chunk`` steps, state carried and detached) for the stateful LSTM; GRU/LSTM window models train
+on random sensor-like crops with a drift mask, noise weights and cosine decay (``train_window_crops``);
+seeded python/numpy/torch
 and one thread, so a run is reproducible. ``--quick`` shrinks everything to a seconds-long smoke run.
 
 Exit status: 0 ok, 1 bad input or failed checks, 2 torch/onnx missing. Use /usr/bin/python3
@@ -99,6 +101,24 @@ def parse_args(argv):
     ap.add_argument("--lr", type=float, default=None, help="default 5e-3 (lstm, gru), 1e-3 (linear)")
     ap.add_argument("--crop", type=int, default=384, help="stateful training crop (inputs + horizon)")
     ap.add_argument("--chunk", type=int, default=48, help="truncated-BPTT chunk")
+    ap.add_argument("--samples", type=int, default=4000,
+                    help="gru/lstm window models: random training crops per epoch")
+    ap.add_argument("--min-context", type=int, default=None,
+                    help="gru/lstm window models: shortest prefix of a crop whose forecast is in the loss "
+                         "(default: half the window)")
+    ap.add_argument("--refit-share", type=float, default=0.25,
+                    help="gru/lstm window models: share of crops scaled as after a serving refit (ring scaler)")
+    ap.add_argument("--early-share", type=float, default=0.1,
+                    help="gru/lstm window models: share of crops that are among a sensor's first windows")
+    ap.add_argument("--drift-readings", type=int, default=12,
+                    help="serving refit rule (Anomaly:DriftReadings): forecasts made after this many readings in "
+                         "a row beyond --drift-score scales are left out of loss and validation; 0 turns it off")
+    ap.add_argument("--drift-score", type=float, default=4.0)
+    ap.add_argument("--noise-weights", choices=("ar", "none"), default="ar",
+                    help="gru/lstm window models: weight each crop's squared errors by the inverse of its "
+                         "series' one-step noise variance (AR fit) in the crop's units")
+    ap.add_argument("--noise-floor", type=float, default=0.02)
+    ap.add_argument("--val-stride", type=int, default=1, help="score every n-th validation origin while training")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--time-budget", type=float, default=600.0, help="stop training after this many seconds")
     ap.add_argument("--quick", action="store_true", help="smoke run in seconds")
@@ -109,10 +129,14 @@ def parse_args(argv):
         ap.error("only --arch lstm exports the stateful-step signature (it carries h and c)")
     if args.horizon < 1 or args.window < 2 or args.layers < 1 or args.hidden < 1:
         ap.error("--horizon must be >= 1, --window >= 2, --layers and --hidden >= 1")
+    args.min_context = args.min_context or max(1, args.window // 2)
+    if not 1 <= args.min_context <= args.window:
+        ap.error("--min-context must be between 1 and --window")
     args.lr = args.lr or (1e-3 if args.arch == "linear" else 5e-3)
     if args.quick:
         args.epochs, args.patience, args.hidden = 2, 2, min(args.hidden, 8)
         args.crop = min(args.crop, 96)
+        args.samples = min(args.samples, 64)
     args.name = args.name or os.path.basename(os.path.normpath(args.out))
     return args
 
@@ -191,6 +215,34 @@ def normalise(values, mean, scale):
     return np.clip((values - mean) / scale, -CLIP, CLIP).astype(np.float32)
 
 
+def refit_index(values, mean, scale, start, args):
+    """First row at or after `start` that completes a run of --drift-readings rows beyond
+    --drift-score scales of (mean, scale): the serving side refits its scaler there, so forecasts made
+    from that row on never meet this scaling. len(values) when there is none (or the rule is off)."""
+    if args.drift_readings <= 0:
+        return len(values)
+    beyond = np.abs((values[start:] - mean) / scale) > args.drift_score
+    run = 0
+    for i, b in enumerate(beyond):
+        run = run + 1 if b else 0
+        if run >= args.drift_readings:
+            return start + i
+    return len(values)
+
+
+def innovation_variance(values, order=16):
+    """One-step noise variance of a series (value units): residual variance of a least-squares AR(order)
+    fit with intercept. On a smooth seasonal signal with AR(1) noise this is close to the noise's
+    innovation variance, the error no forecaster can remove."""
+    n = len(values)
+    order = max(1, min(order, (n - 1) // 4))
+    lags = np.stack([values[order - k - 1:n - k - 1] for k in range(order)], axis=1)
+    design = np.concatenate([np.ones((n - order, 1)), lags], axis=1)
+    target = values[order:]
+    coef, *_ = np.linalg.lstsq(design, target, rcond=None)
+    return float(np.mean((target - design @ coef) ** 2))
+
+
 # ---------------------------------------------------------------- models ----
 
 class StatefulLstm(nn.Module):
@@ -228,6 +280,11 @@ class WindowRnn(nn.Module):
         """x [B,W,1] -> yhat [B,H]."""
         out, _ = self.rnn(x)
         return self.head(out[:, -1, :])
+
+    def sequence(self, x):
+        """Forecasts after every prefix of x [B,T,1] from zero state -> [B,T,H] (training only)."""
+        out, _ = self.rnn(x)
+        return self.head(out)
 
 
 class DLinear(nn.Module):
@@ -325,12 +382,21 @@ class Data:
                 raise InputError(f"{path}: training split of {train} rows is shorter than window + horizon + 1")
             if val < args.horizon + 1:
                 raise InputError(f"{path}: validation split of {val} rows is shorter than horizon + 1")
+        # Forecasts the serving side makes under the warm-up scaler end at its first refit.
+        # (counted from the first reading after the model is primed: warm-up, or a full window)
+        primed = self.warmup if args.signature == "stateful-step" else max(self.warmup, args.window)
+        self.refit = [refit_index(values, *scaler(values, self.warmup), primed, args)
+                      for _, values, *_ in self.series]
+        self.noise = [innovation_variance(values[:train]) for _, values, train, *_ in self.series]
 
-    def split(self, part, window, horizon):
-        """(x, y) over every series for part 0 train, 1 validation, 2 test."""
+    def split(self, part, window, horizon, stride=1, masked=False):
+        """(x, y) over every series for part 0 train, 1 validation, 2 test; `masked` leaves out the
+        origins from the serving refit point on (see refit_index)."""
         xs, ys = [], []
-        for z, b in zip(self.z, self.borders):
-            idx = origins(len(z), b[part], b[part + 1], window, horizon)
+        for z, b, r in zip(self.z, self.borders, self.refit):
+            idx = origins(len(z), b[part], b[part + 1], window, horizon)[::stride]
+            if masked:
+                idx = idx[idx < r]
             if len(idx):
                 x, y = windows(z, idx, window, horizon)
                 xs.append(x)
@@ -369,6 +435,105 @@ def train_window(model, data, args, log):
         return total / len(order)
 
     return early_stopping(model, epoch, validate, args, log)
+
+
+def train_window_crops(model, data, args, log):
+    """GRU/LSTM window models, trained the way they are served.
+
+    Each epoch draws --samples crops of window + horizon rows from random series and offsets of the
+    training split. A crop is scaled like a sensor: mostly by a scaler fitted on 48 (--warmup) rows that
+    start anywhere before it (a sensor's window at row 900 still uses the scaler of rows 0-47), else
+    (--refit-share) by one fitted on the ring of max(window, warmup) rows ending at a serving refit
+    inside or before the window; --early-share of the crops are among a sensor's first windows. Drift is
+    counted as served: from the first reading after the ring holds a full window. The recurrent net runs over the crop's window from zero state and the
+    forecasts after every prefix of at least --min-context rows count in the loss (the one after the
+    whole window is what serving asks for), except those the serving side never makes under that
+    scaler (at or after the next refit point). Squared errors are weighted by the inverse of the
+    series' one-step noise variance in the crop's units (floored, mean 1), so clean seasonal series,
+    where a seasonal naive forecast is nearly exact, count as much as noisy ones. Adam with cosine
+    decay over --epochs, best epoch by (weighted) validation MSE.
+    """
+    rng = np.random.default_rng(args.seed)
+    w, h, warm = args.window, args.horizon, data.warmup
+    ring = max(w, warm)
+    lead = max(0, warm - w)  # a sensor's first window starts this many rows after its scaler's start
+    usable = [i for i, (_, _, train, _, _) in enumerate(data.series) if train >= warm + lead + w + h]
+    if not usable:
+        raise InputError(f"no training split holds warm-up + window + horizon ({warm + lead + w + h}) rows")
+    m = args.min_context
+    xv, yv = data.split(1, w, h, stride=args.val_stride, masked=True)
+    wv = validation_weights(data, args, stride=args.val_stride)
+    log(f"crops per epoch {args.samples} from {len(usable)} series, loss on prefixes {m}..{w}; "
+        f"validation windows {len(xv)} (every {args.val_stride}. origin before the refit point)")
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, args.epochs), eta_min=args.lr * 0.05)
+
+    def crop():
+        i = usable[rng.integers(len(usable))]
+        _, values, train, _, _ = data.series[i]
+        last_start = train - w - h          # latest window start inside the training split
+        if rng.random() < args.refit_share and last_start >= ring - w + 1:
+            a = int(rng.integers(ring - w + 1, last_start + 1))
+            r = int(rng.integers(max(ring - 1, a - 1), a + w - 1))     # refit row (ring ends there)
+            mean, scale = scaler(values[r - ring + 1:r + 1], ring)
+            first, stop = r, refit_index(values, mean, scale, r + 1, args)
+        else:
+            s0 = int(rng.integers(0, last_start - lead + 1))
+            # A sensor's first windows (drift is only counted once the ring holds a window) are where
+            # a fast level change leaves the scaler behind before a refit can happen: drawn more often.
+            late = last_start if rng.random() >= args.early_share else min(last_start, s0 + lead + 2 * args.drift_readings)
+            a = int(rng.integers(s0 + lead, late + 1))
+            mean, scale = scaler(values[s0:s0 + warm], warm)
+            first, stop = s0 + ring - 1, refit_index(values, mean, scale, s0 + ring, args)
+        z = normalise(values[a:a + w + h], mean, scale)
+        t = a + np.arange(m - 1, w)                                  # origins of the scored prefixes
+        keep = (t >= first) & (t < stop)
+        noise = data.noise[i] / scale ** 2 if args.noise_weights == "ar" else 0.0
+        return z, keep, 1.0 / (noise + args.noise_floor)
+
+    def epoch():
+        model.train()
+        zs, keeps, weights = zip(*(crop() for _ in range(args.samples)))
+        z = np.stack(zs)
+        weights = np.asarray(weights, dtype=np.float64)
+        weights = (weights / weights.mean()).astype(np.float32)
+        x = torch.from_numpy(z[:, :w, None].copy())
+        y = torch.from_numpy(np.lib.stride_tricks.sliding_window_view(z[:, m:], h, axis=1)[:, :w - m + 1].copy())
+        wt = torch.from_numpy(np.stack(keeps).astype(np.float32) * weights[:, None])
+        total, count = 0.0, 0
+        for start in range(0, len(z), args.batch):
+            rows = slice(start, start + args.batch)
+            weight = wt[rows]
+            if float(weight.sum()) == 0:
+                continue
+            out = model.sequence(x[rows])[:, m - 1:]
+            loss = (((out - y[rows]) ** 2).mean(dim=2) * weight).sum() / float((weight > 0).sum())
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            total += loss.item()
+            count += 1
+        sched.step()
+        return total / max(count, 1)
+
+    def validate():
+        se = ((predict_window(model, xv) - yv) ** 2).mean(axis=1)
+        return float((se * wv).sum() / wv.sum())
+
+    return early_stopping(model, epoch, validate, args, log)
+
+
+def validation_weights(data, args, stride=1):
+    """Noise weights of the validation origins (series' weight in its warm-up units), like the loss."""
+    out = []
+    for (_, values, *_), z, b, r, noise in zip(data.series, data.z, data.borders, data.refit, data.noise):
+        idx = origins(len(z), b[1], b[2], args.window, args.horizon)[::stride]
+        idx = idx[idx < r]
+        scale = scaler(values, data.warmup)[1]
+        v = noise / scale ** 2 if args.noise_weights == "ar" else 0.0
+        out.append(np.full(len(idx), 1.0 / (v + args.noise_floor)))
+    return np.concatenate(out)
 
 
 def train_stateful(model, data, args, log):
@@ -465,7 +630,7 @@ def evaluate(model, data, args, part):
         yhat, y = predict_stateful(model, data, part, args.horizon)
         last = None
     else:
-        x, y = data.split(part, args.window, args.horizon)
+        x, y = data.split(part, args.window, args.horizon, masked=args.arch != "linear")
         yhat, y = predict_window(model, x), y.astype(np.float64)
         last = np.repeat(x[:, -1, :].astype(np.float64), args.horizon, axis=1)
     return yhat, y, last
@@ -599,8 +764,13 @@ def main(argv=None):
     model = build_model(args)
     log(f"{args.arch} {args.signature}: {sum(p.numel() for p in model.parameters())} parameters, "
         f"window {args.window}, horizon {args.horizon}, warmup {data.warmup}")
-    train = train_stateful if args.signature == "stateful-step" else train_window
-    epochs = train(model, data, args, log)
+    train = (train_stateful if args.signature == "stateful-step"
+             else train_window if args.arch == "linear" else train_window_crops)
+    try:
+        epochs = train(model, data, args, log)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
     yhat, y, last = evaluate(model, data, args, 1)
     interval_z, residual_std = calibrate(yhat, y, args.level)

@@ -8,6 +8,9 @@ public sealed class WindowModelTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    /// <summary>Readings per call of the shipped window model (its manifest's and graph's window).</summary>
+    private const int Window = 160;
+
     [Fact]
     public void Load_DescribesAWindowModel_WithNoState()
     {
@@ -15,7 +18,7 @@ public sealed class WindowModelTests
         var d = model.Descriptor;
 
         Assert.Equal(ModelSignature.Window, d.Signature);
-        Assert.Equal((64, 12, 48), (d.Window, d.Horizon, d.Warmup));
+        Assert.Equal((Window, 12, 48), (d.Window, d.Horizon, d.Warmup));
         Assert.Equal(0, d.StateSize);
         Assert.Equal(["x"], model.InputNames);
         Assert.Equal(["yhat"], model.OutputNames);
@@ -29,15 +32,15 @@ public sealed class WindowModelTests
         using var model = WindowModel.Load();
         await using var forecaster = new BatchingForecaster(model, BundledModel.Options(maxBatch: 16), NullLogger<BatchingForecaster>.Instance);
         var random = new Random(5);
-        var windows = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 64).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray()).ToArray();
+        var windows = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, Window).Select(_ => (float)((random.NextDouble() * 4) - 2)).ToArray()).ToArray();
         var forecasts = windows.Select(_ => new float[12]).ToArray();
 
         await Task.WhenAll(windows.Select((w, i) => forecaster.StepAsync(w, Memory<float>.Empty, forecasts[i]).AsTask())).WaitAsync(Patience);
 
-        using var runner = new StepRunner(model, 1, 64);
+        using var runner = new StepRunner(model, 1, Window);
         for (var i = 0; i < windows.Length; i++)
         {
-            runner.Prepare(1, 64);
+            runner.Prepare(1, Window);
             windows[i].CopyTo(runner.Inputs(0));
             runner.Run();
             var single = new float[12];
@@ -54,8 +57,8 @@ public sealed class WindowModelTests
         using var model = WindowModel.Load();
         await using var forecaster = new BatchingForecaster(model, BundledModel.Options(), NullLogger<BatchingForecaster>.Instance);
 
-        var error = Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(new float[63], Memory<float>.Empty, new float[12]); });
-        Assert.Contains("takes exactly 64", error.Message);
+        var error = Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(new float[Window - 1], Memory<float>.Empty, new float[12]); });
+        Assert.Contains($"takes exactly {Window}", error.Message);
     }
 
     [Fact]
@@ -65,7 +68,7 @@ public sealed class WindowModelTests
         EditManifest(folder, m => m["window"] = 32);
 
         var error = Assert.Throws<ModelValidationException>(() => OnnxModel.Load(folder, BundledModel.Options()));
-        Assert.Contains("The input 'x' has shape [-1, 64, 1]; the manifest implies [?, 32, 1]", error.Message);
+        Assert.Contains($"The input 'x' has shape [-1, {Window}, 1]; the manifest implies [?, 32, 1]", error.Message);
     }
 
     [Fact]
@@ -129,7 +132,7 @@ public sealed class WindowModelTests
         File.WriteAllText(path, golden.ToJsonString());
 
         var error = Assert.Throws<ModelValidationException>(() => OnnxModel.Load(folder, BundledModel.Options()));
-        Assert.Contains("x has shape [3, 32, 1]; a window model takes [batch, 64, 1]", error.Message);
+        Assert.Contains($"x has shape [3, 32, 1]; a window model takes [batch, {Window}, 1]", error.Message);
     }
 
     [Fact]
