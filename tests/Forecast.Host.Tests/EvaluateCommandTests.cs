@@ -55,11 +55,11 @@ public sealed class EvaluateCommandTests
 
         var horizons = report.GetProperty("horizons").EnumerateArray().ToArray();
         Assert.Equal([1, 12], horizons.Select(h => h.GetProperty("horizon").GetInt32()));
-        // A window model forecasts once 64 readings are buffered (row 63).
-        var first = Math.Max(63, report.GetProperty("season").GetInt32() - 1);
+        // A window model forecasts once 160 readings are buffered (row 159).
+        var first = Math.Max(159, report.GetProperty("season").GetInt32() - 1);
         Assert.Equal(500 - 1 - first, horizons[0].GetProperty("windows").GetInt64());
         var longest = horizons[1].GetProperty("forecasters").EnumerateArray().ToArray();
-        Assert.Equal("gru-window@1", longest[0].GetProperty("forecaster").GetString());
+        Assert.Equal("gru-window@2", longest[0].GetProperty("forecaster").GetString());
         Assert.True(longest[0].GetProperty("mse").GetDouble() < longest[1].GetProperty("mse").GetDouble(), stdout);
     }
 

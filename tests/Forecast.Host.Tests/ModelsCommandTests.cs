@@ -27,7 +27,7 @@ public sealed class ModelsCommandTests
         var (exitCode, stdout, stderr) = Validate(RepositoryFile("onnx", "models", "gru-window"));
 
         Assert.True(exitCode == 0, stderr);
-        Assert.Contains("ok  window signature: x[batch, 64, 1] -> yhat[batch, 12]", stdout);
+        Assert.Contains("ok  window signature: x[batch, 160, 1] -> yhat[batch, 12]", stdout);
     }
 
     [Fact]
