@@ -19,6 +19,13 @@ internal sealed class ResidualScale
     public double Sigma(double modelSigma, AnomalyOptions options) =>
         Count < options.MinResiduals ? modelSigma : Math.Max(Math.Sqrt(_meanSquare), 0.5 * modelSigma);
 
+    /// <summary>
+    /// The scale prediction intervals use: the sensor's own, without the floor that protects anomaly
+    /// scores, so a quiet sensor gets the narrow band its forecasts earn.
+    /// </summary>
+    public double IntervalSigma(double modelSigma, AnomalyOptions options) =>
+        Count < options.MinResiduals ? modelSigma : Math.Max(Math.Sqrt(_meanSquare), 0.01 * modelSigma);
+
     /// <summary>Adds a residual, clipped at three current sigmas so anomalies do not inflate the scale.</summary>
     public void Observe(double residual, double sigma, AnomalyOptions options)
     {

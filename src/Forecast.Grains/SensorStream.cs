@@ -221,7 +221,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         }
         else
         {
-            (ratio, score) = await StepAsync(reading, model, forecaster, output, cancellationToken);
+            (_, score) = await StepAsync(reading, model, forecaster, output, cancellationToken);
+            ratio = _residuals.IntervalSigma(model.ResidualStd[0], options) / model.ResidualStd[0];
         }
 
         output.Add(reading, Predict(reading, model, ratio), score);

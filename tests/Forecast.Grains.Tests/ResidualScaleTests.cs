@@ -19,6 +19,20 @@ public sealed class ResidualScaleTests
     }
 
     [Fact]
+    public void IntervalSigma_FollowsAQuietSensorBelowTheFloorThatProtectsScores()
+    {
+        var scale = new ResidualScale();
+        for (var i = 0; i < 4; i++)
+        {
+            scale.Observe(0.1, 1, Options);
+        }
+
+        // Anomaly scores keep half the model's sigma as a floor; intervals use what the sensor earns.
+        Assert.Equal(0.5, scale.Sigma(1, Options), 9);
+        Assert.Equal(0.1, scale.IntervalSigma(1, Options), 9);
+    }
+
+    [Fact]
     public void Rescale_ExpressesTheSigmaInTheNewUnits()
     {
         var scale = new ResidualScale();
