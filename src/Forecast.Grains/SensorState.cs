@@ -70,4 +70,16 @@ internal sealed class SensorState
 
     /// <summary>Times the scaler was refitted after drift.</summary>
     [Id(26)] public long Refits { get; set; }
+
+    /// <summary>Forecasts of the last H steps, row-major (see <see cref="StepResiduals"/>); empty for long horizons.</summary>
+    [Id(27)] public float[] StepForecasts { get; set; } = [];
+
+    [Id(28)] public int StepRows { get; set; }
+
+    [Id(29)] public int StepNewest { get; set; }
+
+    /// <summary>Per-step mean squared residual, normalised units.</summary>
+    [Id(30)] public double[] StepMeanSquares { get; set; } = [];
+
+    [Id(31)] public int[] StepCounts { get; set; } = [];
 }

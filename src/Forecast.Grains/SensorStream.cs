@@ -23,6 +23,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
     private Scaler _scaler = new();
     private ResidualScale _residuals = new();
+    private StepResiduals? _steps;
     private AnomalyEpisode _episode = new();
     private ReadingRing? _ring;
     private ModelDescriptor? _model;
@@ -74,6 +75,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             Invalid = state.Invalid,
             _driftRun = state.DriftRun,
             Refits = state.Refits,
+            _steps = StepResiduals.Restore(state.StepForecasts, state.StepRows, state.StepNewest, state.StepMeanSquares, state.StepCounts),
         };
         return stream;
     }
@@ -82,6 +84,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     public SensorState Export()
     {
         var (ticks, values) = _ring?.Export() ?? ([], []);
+        var (stepForecasts, stepRows, stepNewest, stepMeanSquares, stepCounts) = _steps?.Export() ?? ([], 0, 0, [], []);
         return new SensorState
         {
             ModelId = _modelId,
@@ -111,6 +114,11 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             EpisodeQuiet = _episode.Quiet,
             DriftRun = _driftRun,
             Refits = Refits,
+            StepForecasts = stepForecasts,
+            StepRows = stepRows,
+            StepNewest = stepNewest,
+            StepMeanSquares = stepMeanSquares,
+            StepCounts = stepCounts,
         };
     }
 
@@ -184,6 +192,11 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         if (_model is null && Fits(model))
         {
             _model = model;
+            if (_steps?.Horizon != model.Horizon)
+            {
+                // A checkpoint from before per-step scales, or of another horizon: start them now.
+                _steps = StepResiduals.For(model.Horizon);
+            }
         }
         else if (_model?.Id != model.Id)
         {
@@ -225,6 +238,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             ratio = _residuals.IntervalSigma(model.ResidualStd[0], options) / model.ResidualStd[0];
         }
 
+        _steps?.Push(_forecast);
+
         output.Add(reading, Predict(reading, model, ratio), score);
         Commit(reading);
     }
@@ -254,6 +269,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         _modelId = model.Id;
         _state = new float[model.StateSize];
         _forecast = new float[model.Horizon];
+        _steps = StepResiduals.For(model.Horizon);
         _primed = false;
     }
 
@@ -302,6 +318,14 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         var z = _scaler.Normalise(reading.Value);
         var score = double.NaN;
         var drifted = Drifted(z);
+        if (steps == 1)
+        {
+            _steps?.Observe(z, model.ResidualStd, ratio, options);
+        }
+        else
+        {
+            _steps?.Forget();
+        }
 
         if (steps <= model.Horizon)
         {
@@ -387,6 +411,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         _scaler = Scaler.Fitted(_ring!.Values(), model.MinScale, model.RelativeMinScale);
         // Residuals are kept in normalised units, so they follow the new scale.
         _residuals.Rescale(old.Scale / _scaler.Scale);
+        _steps?.Rescale(old.Scale / _scaler.Scale);
         _driftRun = 0;
         Refits++;
         LogRefit(_logger, sensorId, old.Mean, old.Scale, _scaler.Mean, _scaler.Scale, _ring.Count);
@@ -409,7 +434,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         var steps = new ForecastStep[model.Horizon];
         for (var i = 0; i < steps.Length; i++)
         {
-            var half = model.IntervalZ * model.ResidualStd[i] * ratio;
+            // The sensor's own scale at this step once it has one; until then the model's, scaled.
+            var half = model.IntervalZ * (_steps?.Sigma(i, options) ?? (model.ResidualStd[i] * ratio));
             steps[i] = new ForecastStep(
                 i + 1,
                 reading.Timestamp + ((i + 1) * _interval),

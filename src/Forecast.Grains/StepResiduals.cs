@@ -1,0 +1,99 @@
+namespace Forecast.Grains;
+
+/// <summary>
+/// A sensor's own residual scale at every forecast step (normalised units). It keeps the forecasts of
+/// the last <see cref="Horizon"/> steps; each reading is compared with what every one of them said about
+/// it, and an exponentially weighted mean square per step gives interval widths the sensor has earned
+/// at each horizon, where the model's step ratios from validation may fit it badly. H x H floats per
+/// sensor, so only models with a short horizon get one (<see cref="MaxHorizon"/>).
+/// </summary>
+internal sealed class StepResiduals
+{
+    /// <summary>Longest horizon calibrated per step: 24 x 24 floats is 2.3 KB per sensor.</summary>
+    public const int MaxHorizon = 24;
+
+    private readonly float[] _past;
+    private readonly double[] _meanSquare;
+    private readonly int[] _counts;
+    private int _rows;
+    private int _newest;
+
+    public StepResiduals(int horizon)
+    {
+        Horizon = horizon;
+        _past = new float[horizon * horizon];
+        _meanSquare = new double[horizon];
+        _counts = new int[horizon];
+    }
+
+    public int Horizon { get; }
+
+    /// <summary>A per-step scale for a model of <paramref name="horizon"/> steps, or null when it is too long to keep.</summary>
+    public static StepResiduals? For(int horizon) => horizon <= MaxHorizon ? new StepResiduals(horizon) : null;
+
+    /// <summary>
+    /// The scale at <paramref name="step"/> (0-based) once <see cref="AnomalyOptions.MinResiduals"/>
+    /// residuals were seen there; null before.
+    /// </summary>
+    public double? Sigma(int step, AnomalyOptions options) =>
+        _counts[step] >= options.MinResiduals ? Math.Sqrt(_meanSquare[step]) : null;
+
+    /// <summary>
+    /// Scores the reading one step after the newest forecast against every kept forecast of it.
+    /// Residuals are clipped at three sigmas (the step's own once known, else the model's
+    /// <paramref name="modelSigma"/> times <paramref name="ratio"/>), so an anomaly does not widen the bands.
+    /// </summary>
+    public void Observe(double z, IReadOnlyList<double> modelSigma, double ratio, AnomalyOptions options)
+    {
+        for (var step = 0; step < _rows; step++)
+        {
+            var row = (_newest - step + Horizon) % Horizon;
+            var sigma = _counts[step] >= options.MinResiduals ? Math.Sqrt(_meanSquare[step]) : modelSigma[step] * ratio;
+            var residual = Math.Clamp(z - _past[(row * Horizon) + step], -3 * sigma, 3 * sigma);
+            var square = residual * residual;
+            _meanSquare[step] = _counts[step] == 0 ? square : _meanSquare[step] + (options.ResidualWeight * (square - _meanSquare[step]));
+            _counts[step]++;
+        }
+    }
+
+    /// <summary>Keeps the forecast just made (its step k predicts the reading k + 1 steps ahead).</summary>
+    public void Push(ReadOnlySpan<float> forecast)
+    {
+        _newest = (_newest + 1) % Horizon;
+        forecast[..Horizon].CopyTo(_past.AsSpan(_newest * Horizon, Horizon));
+        _rows = Math.Min(_rows + 1, Horizon);
+    }
+
+    /// <summary>Forgets the kept forecasts (after a gap they no longer line up with the readings); the scales stay.</summary>
+    public void Forget() => _rows = 0;
+
+    /// <summary>Expresses the scales in new normalised units (old scale over new); the kept forecasts are dropped.</summary>
+    public void Rescale(double factor)
+    {
+        for (var step = 0; step < Horizon; step++)
+        {
+            _meanSquare[step] *= factor * factor;
+        }
+
+        Forget();
+    }
+
+    public (float[] Past, int Rows, int Newest, double[] MeanSquare, int[] Counts) Export() =>
+        ([.. _past], _rows, _newest, [.. _meanSquare], [.. _counts]);
+
+    /// <summary>The scale as a checkpoint left it; null when the checkpoint holds none of this horizon.</summary>
+    public static StepResiduals? Restore(float[] past, int rows, int newest, double[] meanSquare, int[] counts)
+    {
+        var horizon = meanSquare.Length;
+        if (horizon == 0 || past.Length != horizon * horizon || counts.Length != horizon)
+        {
+            return null;
+        }
+
+        var restored = new StepResiduals(horizon) { _rows = Math.Clamp(rows, 0, horizon), _newest = Math.Clamp(newest, 0, horizon - 1) };
+        past.CopyTo(restored._past, 0);
+        meanSquare.CopyTo(restored._meanSquare, 0);
+        counts.CopyTo(restored._counts, 0);
+        return restored;
+    }
+}
