@@ -17,6 +17,8 @@ public static class GrainsExtensions
                 "Anomaly:CloseAfter and Anomaly:MinResiduals must be at least 1.")
             .Validate(o => o.ResidualWeight is > 0 and <= 1,
                 "Anomaly:ResidualWeight must be in (0, 1]; 0.02 weighs about the last 50 residuals.")
+            .Validate(o => o.DriftReadings >= 0 && o.DriftScore >= 1,
+                "Anomaly:DriftReadings must be at least 0 (0: never refit; default 12) and Anomaly:DriftScore at least 1 (default 4).")
             .ValidateOnStart();
         builder.Services.AddOptions<SensorOptions>()
             .Bind(builder.Configuration.GetSection(SensorOptions.SectionName))

@@ -22,8 +22,10 @@ try
         _ => Usage.Print(verbs),
     };
 }
-catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or ModelValidationException or FormatException
-    or Orleans.Runtime.OrleansConfigurationException)
+catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or ModelValidationException
+    or FormatException or Orleans.Runtime.OrleansConfigurationException
+    // The configuration binder refusing a value of the wrong type: "Failed to convert configuration value 'x' at 'Key' ...".
+    || (exception is InvalidOperationException && exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)))
 {
     Console.Error.WriteLine($"forecast: {exception.Message}");
     return 2;

@@ -18,6 +18,7 @@ public sealed class RunCommandTests
         var health = await GetHealthAsync(web);
         var (sensorCode, sensor) = await GetAsync(web, "/sensors/sim/sensor-00007");
         var (unknownCode, unknown) = await GetAsync(web, "/sensors/no/such/sensor");
+        var (emptyCode, empty) = await GetAsync(web, "/sensors/");
         var (exitCode, stdout, stderr) = await running;
 
         Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
@@ -40,6 +41,8 @@ public sealed class RunCommandTests
         Assert.True(status.GetProperty("applied").GetInt64() > 0, sensor);
         Assert.Equal(HttpStatusCode.NotFound, unknownCode);
         Assert.Contains("'no/such/sensor' has sent no readings", unknown);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyCode);
+        Assert.Contains("Name a sensor", empty);
     }
 
     [Theory]
@@ -50,6 +53,10 @@ public sealed class RunCommandTests
     [InlineData("--Anomaly:OpenScore 2", "CloseScore < OpenScore <= CriticalScore")]
     [InlineData("--Sensors:CheckpointReadings 0", "Sensors:CheckpointReadings")]
     [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:AdvertisedIP nowhere", "Orleans:AdvertisedIP 'nowhere' is not an IP address")]
+    [InlineData("--Anomaly:DriftScore 0", "Anomaly:DriftScore at least 1")]
+    [InlineData("--Anomaly:DriftReadings -1", "Anomaly:DriftReadings must be at least 0")]
+    [InlineData("--Sensors:CheckpointReadings abc", "Failed to convert configuration value 'abc' at 'Sensors:CheckpointReadings'")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:ColocateSensors maybe", "Failed to convert configuration value 'maybe' at 'Kafka:ColocateSensors'")]
     [InlineData("--Orleans:SiloPort 0", "Orleans:SiloPort must be a TCP port")]
     [InlineData("--Orleans:GatewayPort 70000", "Orleans:GatewayPort must be a TCP port")]
     [InlineData("--Orleans:Kubernetes true", "Orleans:Kubernetes needs a clustering provider")]
