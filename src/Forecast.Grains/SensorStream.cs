@@ -226,7 +226,6 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             return;
         }
 
-        var ratio = 1.0;
         var score = double.NaN;
         if (!_primed)
         {
@@ -234,13 +233,11 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         }
         else
         {
-            (_, score) = await StepAsync(reading, model, forecaster, output, cancellationToken);
-            ratio = _residuals.IntervalSigma(model.ResidualStd[0], options) / model.ResidualStd[0];
+            score = await StepAsync(reading, model, forecaster, output, cancellationToken);
         }
 
         _steps?.Push(_forecast);
-
-        output.Add(reading, Predict(reading, model, ratio), score);
+        output.Add(reading, Predict(reading, model), score);
         Commit(reading);
     }
 
@@ -306,10 +303,10 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     }
 
     /// <summary>
-    /// Scores the reading against its forecast and steps the model; returns the sensor's residual-scale
-    /// ratio and the reading's score (NaN when the gap was longer than the horizon).
+    /// Scores the reading against its forecast and steps the model; returns the reading's score (NaN
+    /// when the gap was longer than the horizon).
     /// </summary>
-    private async ValueTask<(double Ratio, double Score)> StepAsync(
+    private async ValueTask<double> StepAsync(
         SensorReading reading, ModelDescriptor model, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
     {
         var modelSigma = model.ResidualStd[0];
@@ -371,16 +368,18 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             _ring!.Add(reading.Timestamp, _scaler.Denormalise(z));
             if (drifted)
             {
-                return (await RefitAsync(model, forecaster, cancellationToken), score);
+                await RefitAsync(model, forecaster, cancellationToken);
+                return score;
             }
 
             await forecaster.StepAsync(WindowInputs(model), _state, _forecast, cancellationToken);
-            return (ratio, score);
+            return score;
         }
 
         if (drifted)
         {
-            return (await RefitAsync(model, forecaster, cancellationToken), score);
+            await RefitAsync(model, forecaster, cancellationToken);
+            return score;
         }
 
         var inputs = new float[filled + 1];
@@ -391,7 +390,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
         inputs[^1] = Clip(z, model);
         await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
-        return (ratio, score);
+        return score;
     }
 
     /// <summary>Counts a reading towards drift; true once the run is long enough to refit.</summary>
@@ -403,9 +402,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
     /// <summary>
     /// Refits the scaler on the ring buffer and re-warms the model from it (the same priming a model
-    /// change gets); returns the sensor's residual-scale ratio in the new units.
+    /// change gets).
     /// </summary>
-    private async ValueTask<double> RefitAsync(ModelDescriptor model, IForecaster forecaster, CancellationToken cancellationToken)
+    private async ValueTask RefitAsync(ModelDescriptor model, IForecaster forecaster, CancellationToken cancellationToken)
     {
         var old = _scaler;
         _scaler = Scaler.Fitted(_ring!.Values(), model.MinScale, model.RelativeMinScale);
@@ -416,8 +415,6 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         Refits++;
         LogRefit(_logger, sensorId, old.Mean, old.Scale, _scaler.Mean, _scaler.Scale, _ring.Count);
         await PrimeAsync(model, forecaster, cancellationToken);
-        var modelSigma = model.ResidualStd[0];
-        return _residuals.Sigma(modelSigma, options) / modelSigma;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {SensorId}: level drifted from the scaler (mean {OldMean:G6}, scale {OldScale:G6}); refitted on {Readings} buffered readings (mean {NewMean:G6}, scale {NewScale:G6}) and re-warmed the model")]
@@ -429,8 +426,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         return steps < 1.5 ? 1 : (int)Math.Min(Math.Round(steps), int.MaxValue);
     }
 
-    private Prediction Predict(SensorReading reading, ModelDescriptor model, double ratio)
+    private Prediction Predict(SensorReading reading, ModelDescriptor model)
     {
+        var ratio = _residuals.IntervalSigma(model.ResidualStd[0], options) / model.ResidualStd[0];
         var steps = new ForecastStep[model.Horizon];
         for (var i = 0; i < steps.Length; i++)
         {
