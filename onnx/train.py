@@ -36,24 +36,17 @@ Exit status: 0 ok, 1 bad input or failed checks, 2 torch/onnx missing. Use /usr/
 
 import sys
 
-try:
-    import numpy as np
-    import torch
-    import torch.nn as nn
-    import onnx
-except ImportError as exc:  # pragma: no cover - environment check
-    print(f"error: {exc}\n"
-          "This script needs Debian's PyTorch and ONNX packages:\n"
-          "    apt-get install python3-torch python3-onnx python3-numpy\n"
-          "and must run under /usr/bin/python3.", file=sys.stderr)
-    sys.exit(2)
+from workshop import StatefulLstm, fmt, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
 
 import argparse
 import csv
-import json
 import math
 import os
-import random
 import time
 import warnings
 
@@ -244,29 +237,6 @@ def innovation_variance(values, order=16):
 
 
 # ---------------------------------------------------------------- models ----
-
-class StatefulLstm(nn.Module):
-    """LSTM + linear head; exported with (h0, c0) in and (hn, cn) out."""
-
-    def __init__(self, layers, hidden, horizon):
-        super().__init__()
-        self.lstm = nn.LSTM(1, hidden, num_layers=layers, batch_first=True)
-        self.head = nn.Linear(hidden, horizon)
-        with torch.no_grad():  # forget-gate bias 1 (PyTorch gate order i, f, g, o)
-            for layer in range(layers):
-                getattr(self.lstm, f"bias_ih_l{layer}")[hidden:2 * hidden].fill_(1.0)
-                getattr(self.lstm, f"bias_hh_l{layer}")[hidden:2 * hidden].fill_(0.0)
-
-    def sequence(self, x, state=None):
-        """Forecasts at every step: x [B,T,1] -> [B,T,H], state."""
-        out, state = self.lstm(x, state)
-        return self.head(out), state
-
-    def forward(self, x, h0, c0):
-        """The exported stateful step: the forecast from the last step only."""
-        out, (hn, cn) = self.lstm(x, (h0, c0))
-        return self.head(out[:, -1, :]), hn, cn
-
 
 class WindowRnn(nn.Module):
     """GRU or LSTM over the whole window from zero state, head on the last step."""
@@ -660,11 +630,6 @@ def export(model, args, path):
     return [n.op_type for n in m.graph.node]
 
 
-def fmt(a):
-    """Flat list, 9 significant digits (round-trips float32)."""
-    return [float(f"{v:.9g}") for v in np.asarray(a, dtype=np.float32).ravel()]
-
-
 @torch.no_grad()
 def golden(model, data, args):
     """Golden cases: random inputs and a real normalised stretch of the first series."""
@@ -733,22 +698,11 @@ def manifest(args, data, epochs, interval_z, residual_std, metrics, sampling):
     }
 
 
-def write_json(path, obj):
-    """JSON with a trailing newline."""
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-
-
 def main(argv=None):
     """Read, train, calibrate, export, write the model folder."""
     args = parse_args(argv)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
-    random.seed(args.seed)
-    np.random.seed(args.seed % 2 ** 32)
-    torch.manual_seed(args.seed)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)
+    seed_everything(args.seed)
     started = time.monotonic()
     try:
         series = []

@@ -16,30 +16,23 @@ the ``python3`` on PATH may be another interpreter without them.
 The contract the serving side relies on (see onnx/README.md):
   * normalisation: per series, mean and population std of its first 48
     samples; scale = max(std, 1e-3*|mean|, 1e-6); z = clip((v-mean)/scale, -10, 10)
-  * ONNX inputs  x[batch,time,1], h0[1,batch,32], c0[1,batch,32] (float32)
+  * ONNX inputs  x[batch,time,1], h0[1,batch,hidden], c0[1,batch,hidden] (float32; hidden 64)
   * ONNX outputs yhat[batch,12] (from the LAST time step), hn, cn
   * yhat[:, k] is the forecast of z at t+1+k, where t is the last input step.
 """
 
 import sys
 
-try:
-    import numpy as np
-    import torch
-    import torch.nn as nn
-    import onnx
-except ImportError as exc:  # pragma: no cover - environment check
-    print(f"error: {exc}\n"
-          "This script needs Debian's PyTorch and ONNX packages:\n"
-          "    apt-get install python3-torch python3-onnx python3-numpy\n"
-          "and must run under /usr/bin/python3.", file=sys.stderr)
-    sys.exit(2)
+from workshop import StatefulLstm, fmt, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
 
 import argparse
-import json
 import math
 import os
-import random
 import time
 import warnings
 
@@ -97,16 +90,6 @@ def parse_args(argv):
 def default_out_dir():
     """Folder of the bundled model, relative to this script."""
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "default")
-
-
-def seed_everything(seed):
-    """Seed python, numpy and torch and make torch deterministic on one thread."""
-    random.seed(seed)
-    np.random.seed(seed % (2 ** 32))
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    # One thread: deterministic float sums and no contention with the C# build.
-    torch.set_num_threads(1)
 
 
 # ---------------------------------------------------------------- data ----
@@ -193,35 +176,6 @@ def random_crops(raw, noise, crop, rng):
     idx = starts[:, None] + np.arange(crop)[None, :]
     values = np.take_along_axis(raw, idx, axis=1)
     return normalise(values), valid_origins(values), noise_weights(values, noise)
-
-
-# --------------------------------------------------------------- model ----
-
-class Forecaster(nn.Module):
-    """1-layer LSTM over the z-scored value plus a linear head to 12 horizons."""
-
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(input_size=1, hidden_size=HIDDEN, num_layers=LAYERS, batch_first=True)
-        self.head = nn.Linear(HIDDEN, HORIZON)
-        self._init_forget_bias()
-
-    def _init_forget_bias(self):
-        """Forget gate bias 1 (bias_ih=1, bias_hh=0) so memory is kept early in training."""
-        with torch.no_grad():
-            # PyTorch gate order is i, f, g, o.
-            self.lstm.bias_ih_l0[HIDDEN:2 * HIDDEN].fill_(1.0)
-            self.lstm.bias_hh_l0[HIDDEN:2 * HIDDEN].fill_(0.0)
-
-    def sequence(self, x, state=None):
-        """Forecasts at every step: x [B,T,1] -> yhat [B,T,H], (h, c)."""
-        out, state = self.lstm(x, state)
-        return self.head(out), state
-
-    def forward(self, x, h0, c0):
-        """Stateful step as exported: head on the LAST step's output only."""
-        out, (hn, cn) = self.lstm(x, (h0, c0))
-        return self.head(out[:, -1, :]), hn, cn
 
 
 # ------------------------------------------------------------ training ----
@@ -361,11 +315,6 @@ def check_onnx(path):
 
 # -------------------------------------------------------------- golden ----
 
-def fmt(a):
-    """Flatten to a list of floats with 9 significant digits (round-trips float32)."""
-    return [float(f"{v:.9g}") for v in np.asarray(a, dtype=np.float32).ravel()]
-
-
 @torch.no_grad()
 def golden_case(model, x, h0, c0):
     """Run the PyTorch model (float32, eval) and record inputs and outputs."""
@@ -434,13 +383,6 @@ def print_table(m):
               f"{m['coverage'][k]:.4f}    {m['residualStd'][k]:.5f}")
 
 
-def write_json(path, obj):
-    """Write JSON with a trailing newline."""
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-
-
 def main(argv=None):
     """Simulate, train, evaluate, export, check, and write the model folder."""
     global HIDDEN
@@ -454,7 +396,7 @@ def main(argv=None):
     z_val, valid_val = normalise(raw_val), valid_origins(raw_val)
     print(f"simulated {len(train_seeds)}+{len(val_seeds)} series in {time.monotonic() - started:.1f}s")
 
-    model = Forecaster()
+    model = StatefulLstm(LAYERS, HIDDEN, HORIZON)
     best, epochs = fit(model, raw_train, noise_std(train_seeds, args.length), z_val, valid_val, args)
     model.load_state_dict(best)
     metrics = validation_metrics(model, z_val, valid_val)
