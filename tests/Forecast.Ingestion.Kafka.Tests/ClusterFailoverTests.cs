@@ -20,12 +20,7 @@ public sealed class ClusterFailoverTests(RedisFixture redis, ITestOutputHelper o
         var readings = Traffic.Readings(Sensors, PerSensor).ToList();
         var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 2_000, TimeSpan.FromMilliseconds(500));
         using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
-        string[] clustering =
-        [
-            "--Orleans:Redis", redis.ConnectionString, "--Orleans:ClusterId", "failover-" + Guid.NewGuid().ToString("N"),
-            // Predictions compress about 5 to 1, so the mock's partitions hold that many more of them.
-            "--Kafka:Producer:compression.type", "lz4",
-        ];
+        var clustering = ForecastProcess.Clustered(redis.ConnectionString, "failover");
         using var first = ForecastProcess.Run(cluster.BootstrapServers, clustering);
         using var second = ForecastProcess.Run(cluster.BootstrapServers, clustering);
         using var third = ForecastProcess.Run(cluster.BootstrapServers, clustering);

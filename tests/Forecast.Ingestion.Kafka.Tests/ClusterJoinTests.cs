@@ -18,14 +18,7 @@ public sealed class ClusterJoinTests(RedisFixture redis, ITestOutputHelper outpu
         // 48 s of steady traffic, so the join and the moves happen mid-stream even on a busy machine.
         var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 500, TimeSpan.FromMilliseconds(500));
         using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
-        string[] settings =
-        [
-            "--Orleans:Redis", redis.ConnectionString,
-            "--Orleans:ClusterId", "join-" + Guid.NewGuid().ToString("N"),
-            "--Logging:LogLevel:Forecast.Grains.SensorGrain", "Debug",
-            // Predictions compress about 5 to 1, so librdkafka's mock partitions (about 5 MB each) hold more.
-            "--Kafka:Producer:compression.type", "lz4",
-        ];
+        string[] settings = [.. ForecastProcess.Clustered(redis.ConnectionString, "join"), "--Logging:LogLevel:Forecast.Grains.SensorGrain", "Debug"];
         using var first = ForecastProcess.Run(cluster.BootstrapServers, settings);
         using var second = ForecastProcess.Run(cluster.BootstrapServers, settings);
 

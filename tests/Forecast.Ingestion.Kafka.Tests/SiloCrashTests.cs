@@ -223,6 +223,10 @@ internal sealed class ForecastProcess : IDisposable
         }
     }
 
+    /// <summary>Arguments that put a silo into a fresh cluster named <paramref name="name"/>-*, clustered through Redis.</summary>
+    public static string[] Clustered(string redis, string name) =>
+        ["--Orleans:Redis", redis, "--Orleans:ClusterId", $"{name}-{Guid.NewGuid():N}"];
+
     public static ForecastProcess Run(string bootstrapServers, params string[] extra)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -232,6 +236,8 @@ internal sealed class ForecastProcess : IDisposable
             "--kafka", bootstrapServers,
             "--Kafka:PredictionsTopic", "sensor-predictions",
             "--Kafka:Producer:batch.size", "16384",
+            // Predictions compress about 5 to 1, so the mock's partitions (about 5 MB each) hold that many more.
+            "--Kafka:Producer:compression.type", "lz4",
             "--Kafka:Consumer:session.timeout.ms", "6000",
             "--urls", "http://127.0.0.1:0",
             "--Orleans:SiloPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
