@@ -50,6 +50,13 @@ internal sealed partial class SensorRouter(
 
     private async Task PumpAsync(Lane lane, CancellationToken stopping)
     {
+        if (_placeOn is not null)
+        {
+            // Set once per pump, it flows with every call the lane makes: placement of a new activation
+            // honours it, and an activation elsewhere migrates to it.
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, _placeOn);
+        }
+
         while (true)
         {
             List<PendingReading> batch;
@@ -72,12 +79,6 @@ internal sealed partial class SensorRouter(
     private async Task CallAsync(string sensorId, List<PendingReading> batch, CancellationToken stopping)
     {
         var readings = new SensorReadings([.. batch.Select(p => p.Reading)]);
-        if (_placeOn is not null)
-        {
-            // Flows with the call: placement of a new activation honours it, and the grain migrates to it.
-            RequestContext.Set(IPlacementDirector.PlacementHintKey, _placeOn);
-        }
-
         for (var attempt = 0; !stopping.IsCancellationRequested; attempt++)
         {
             try
