@@ -21,7 +21,8 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         const int PerSensor = 60;
         using var cluster = KafkaMockCluster.Start();
         var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 1_000, TimeSpan.FromMilliseconds(300));
+        // 24 s of steady traffic, so the kill lands mid-stream, not after a silo that caught up on a backlog.
+        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 250, TimeSpan.FromMilliseconds(500));
         using var topics = new TopicProbe(cluster.BootstrapServers).Start();
 
         using (var first = ForecastProcess.Run(cluster.BootstrapServers))
@@ -29,6 +30,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             // Mid-stream, after the first commits, so the restart resumes from a committed watermark.
             await WaitAsync(() => topics.Committed() >= 3_000, TimeSpan.FromMinutes(2), first, topics);
             output.WriteLine($"at the kill: {topics.Describe()}");
+            Assert.False(produce.IsCompleted, "production ended before the kill; the crash was not mid-stream");
             first.Kill();
         }
 
