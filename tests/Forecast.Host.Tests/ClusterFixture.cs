@@ -1,47 +1,29 @@
 using Forecast.Abstractions;
-using Forecast.Grains;
 using Forecast.Host.Embedded;
-using Forecast.Inference.Onnx;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Orleans.Serialization;
-using Orleans.Storage;
-using Orleans.TestingHost;
+using Forecast.Testing;
 
 namespace Forecast.Host.Tests;
 
-/// <summary>One in-process Orleans cluster for the assembly: sensor grains over the bundled ONNX model and the embedded store.</summary>
+/// <summary>One silo for the assembly, composed as <c>forecast run</c> composes it: sensor grains over the bundled ONNX model and the embedded store.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public TestCluster Cluster { get; } = new TestClusterBuilder(1).AddSiloBuilderConfigurator<SiloConfigurator>().Build();
+    private TestSilo? _silo;
 
-    internal EmbeddedStore Store => Services.GetRequiredService<EmbeddedStore>();
+    internal EmbeddedStore Store => Silo.Store;
 
-    internal IServiceProvider Services => ((InProcessSiloHandle)Cluster.Primary!).SiloHost.Services;
+    internal IServiceProvider Services => Silo.Services;
 
-    public ISensorGrain Sensor(string id) => Cluster.GrainFactory.GetGrain<ISensorGrain>(id);
+    private TestSilo Silo => _silo ?? throw new InvalidOperationException("The silo has not started.");
 
-    public Task InitializeAsync() => Cluster.DeployAsync();
+    public ISensorGrain Sensor(string id) => Silo.Sensor(id);
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync();
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public async Task DisposeAsync()
     {
-        public void Configure(ISiloBuilder siloBuilder)
+        if (_silo is not null)
         {
-            var services = siloBuilder.Services;
-            var options = new OnnxInferenceOptions { ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models", "default") };
-            services.AddOptions<AnomalyOptions>();
-            services.AddOptions<SensorOptions>();
-            siloBuilder.AddMemoryGrainStorage(SensorOptions.StorageName, storage => storage.Configure<Serializer>(
-                (o, serializer) => o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
-            services.AddSingleton(_ => OnnxModel.Load(options.ModelDirectory, options));
-            services.AddSingleton(sp => new BatchingForecaster(sp.GetRequiredService<OnnxModel>(), options, NullLogger<BatchingForecaster>.Instance));
-            services.AddSingleton<IForecaster>(sp => sp.GetRequiredService<BatchingForecaster>());
-            services.AddSingleton<EmbeddedStore>();
-            services.AddSingleton<IPredictionSink>(sp => sp.GetRequiredService<EmbeddedStore>());
-            services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            await _silo.DisposeAsync();
         }
     }
 }

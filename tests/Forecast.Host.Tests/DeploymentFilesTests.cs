@@ -49,7 +49,7 @@ public sealed class DeploymentFilesTests
         var rbac = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/rbac.yaml"));
 
         var hosting = helpers[helpers.IndexOf("if .Values.orleans.kubernetesHosting", StringComparison.Ordinal)..];
-        Assert.All(Extensions.SiloExtensions.KubernetesEnvironment, name => Assert.Contains($"- name: {name}\n", hosting, StringComparison.Ordinal));
+        Assert.All(Hosting.SiloExtensions.KubernetesEnvironment, name => Assert.Contains($"- name: {name}\n", hosting, StringComparison.Ordinal));
         Assert.Contains("- name: Orleans__Kubernetes\n  value: \"true\"", hosting, StringComparison.Ordinal);
 
         // The labels the two id variables are read from are on the pod template, and the pod may watch and delete pods.

@@ -1,15 +1,14 @@
 using Forecast.Abstractions;
 using Forecast.Grains;
-using Forecast.Host.Extensions;
+using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.Placement;
 using Orleans.Storage;
 
 namespace Forecast.Host.Tests;
 
 /// <summary>
-/// Sensor state in Redis: silos composed by <see cref="SiloExtensions.AddForecastSilo"/> with
+/// Sensor state in Redis: silos composed by <see cref="TestSilo"/> (the host's own composition) with
 /// <c>Orleans:Redis</c> set, clustering and storing through a real <c>redis-server</c>.
 /// </summary>
 public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<RedisFixture>
@@ -187,35 +186,27 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         {
             ["Orleans:Redis"] = redis.ConnectionString,
             ["Orleans:ServiceId"] = "checkpoint-tests",
-            ["Orleans:SiloPort"] = RedisFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = RedisFixture.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in settings ?? [])
         {
             configuration[key] = value;
         }
 
-        var builder = ForecastHostBuilder.Create([], configuration);
-        builder.AddForecastSilo();
-        builder.AddEmbeddedStore();
-        configure?.Invoke(builder.Services);
-        var host = builder.Build();
-        await host.StartAsync();
-        return new Silo(host);
+        return new Silo(await TestSilo.StartAsync(configuration, builder => configure?.Invoke(builder.Services)));
     }
 
-    private sealed class Silo(IHost host) : IAsyncDisposable
+    private sealed class Silo(TestSilo silo) : IAsyncDisposable
     {
-        public ISensorGrain Sensor(string id) => host.Services.GetRequiredService<IGrainFactory>().GetGrain<ISensorGrain>(id);
+        public ISensorGrain Sensor(string id) => silo.Sensor(id);
 
-        public IServiceProvider Services => host.Services;
+        public IServiceProvider Services => silo.Services;
 
-        public SiloAddress Address => host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        public SiloAddress Address => silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
 
         /// <summary>Writes a sensor's state as another activation would: over the ETag stored now.</summary>
         public async Task WriteStoredAsync(string id, SensorState value)
         {
-            var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName);
+            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName);
             var state = new GrainState<SensorState>(new SensorState());
             await storage.ReadStateAsync("sensor", Sensor(id).GetGrainId(), state);
             state.State = value;
@@ -225,17 +216,13 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         /// <summary>The sensor's state as grain storage holds it now; null when none was written.</summary>
         public async Task<SensorState?> ReadStoredAsync(string id)
         {
-            var storage = host.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName);
+            var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName);
             var state = new GrainState<SensorState>(new SensorState());
             await storage.ReadStateAsync("sensor", Sensor(id).GetGrainId(), state);
             return state.RecordExists ? state.State : null;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await host.StopAsync();
-            host.Dispose();
-        }
+        public ValueTask DisposeAsync() => silo.DisposeAsync();
     }
 
     /// <summary>Grain storage in memory whose next <see cref="Failures"/> writes throw.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Forecast.Host.Tests;
 using Xunit.Abstractions;
+
+using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

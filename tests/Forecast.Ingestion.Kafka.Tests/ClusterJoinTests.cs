@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
-using Forecast.Host.Tests;
 using Xunit.Abstractions;
+
+using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

@@ -1,13 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Confluent.Kafka;
 using ErrorCode = Confluent.Kafka.ErrorCode;
 using Forecast.Diagnostics;
 using Forecast.Host.Embedded;
-using Forecast.Host.Extensions;
+using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 
@@ -18,25 +15,23 @@ namespace Forecast.Ingestion.Kafka.Tests;
 internal sealed class KafkaPipeline : IAsyncDisposable
 {
     public const string Topic = "sensor-readings";
-    private readonly IHost _host;
+    private readonly TestSilo _silo;
 
-    private KafkaPipeline(IHost host) => _host = host;
+    private KafkaPipeline(TestSilo silo) => _silo = silo;
 
-    public EmbeddedStore Store => _host.Services.GetRequiredService<EmbeddedStore>();
+    public EmbeddedStore Store => _silo.Store;
 
-    public PipelineMetrics Metrics => _host.Services.GetRequiredService<PipelineMetrics>();
+    public PipelineMetrics Metrics => _silo.Services.GetRequiredService<PipelineMetrics>();
 
-    public KafkaIngestionService Ingestion => _host.Services.GetRequiredService<KafkaIngestionService>();
+    public KafkaIngestionService Ingestion => _silo.Services.GetRequiredService<KafkaIngestionService>();
 
-    public IServiceProvider Services => _host.Services;
+    public IServiceProvider Services => _silo.Services;
 
     public static async Task<KafkaPipeline> StartAsync(
         string bootstrapServers, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? decorateSink = null)
     {
         var defaults = new Dictionary<string, string?>
         {
-            ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Kafka:BootstrapServers"] = bootstrapServers,
             ["Kafka:DrainTimeout"] = "00:00:10",
             ["Kafka:Consumer:session.timeout.ms"] = "6000",
@@ -46,43 +41,17 @@ internal sealed class KafkaPipeline : IAsyncDisposable
             defaults[key] = value;
         }
 
-        var builder = ForecastHostBuilder.Create([], defaults);
-        builder.AddForecastSilo();
-        builder.AddEmbeddedStore();
-        decorateSink?.Invoke(builder.Services);
-        builder.AddKafkaIngestion();
-        var host = builder.Build();
-        await host.StartAsync();
-        return new KafkaPipeline(host);
+        return new KafkaPipeline(await TestSilo.StartAsync(defaults, builder =>
+        {
+            decorateSink?.Invoke(builder.Services);
+            builder.AddKafkaIngestion();
+        }));
     }
 
     /// <summary>Waits until <paramref name="done"/> holds, failing with <paramref name="describe"/> after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> done, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!done())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out after {timeout}: {describe()}");
-            }
+    public static Task WaitUntilAsync(Func<bool> done, TimeSpan timeout, Func<string> describe) => TestSilo.WaitUntilAsync(done, timeout, describe);
 
-            await Task.Delay(50);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public ValueTask DisposeAsync() => _silo.DisposeAsync();
 }
 
 /// <summary>Produces test traffic and reads topics back.</summary>

@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 using ErrorCode = Confluent.Kafka.ErrorCode;
+
+using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 
@@ -242,8 +243,8 @@ internal sealed class ForecastProcess : IDisposable
             "--Kafka:Producer:compression.type", "lz4",
             "--Kafka:Consumer:session.timeout.ms", "6000",
             "--urls", "http://127.0.0.1:0",
-            "--Orleans:SiloPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
-            "--Orleans:GatewayPort", KafkaPipeline.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--Orleans:SiloPort", FreePort.NextText(),
+            "--Orleans:GatewayPort", FreePort.NextText(),
         }.Concat(extra))
         {
             start.ArgumentList.Add(arg);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Forecast.Abstractions;
 
+using Forecast.Testing;
+
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>

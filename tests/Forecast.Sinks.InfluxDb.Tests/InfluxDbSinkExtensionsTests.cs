@@ -10,7 +10,7 @@ public sealed class InfluxDbSinkExtensionsTests
 {
     private static HostApplicationBuilder Builder(Dictionary<string, string?> settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         return builder;
     }

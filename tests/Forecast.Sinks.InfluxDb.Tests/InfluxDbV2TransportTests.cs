@@ -1,5 +1,6 @@
 using System.Diagnostics;
 
+
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>The v2 path (InfluxDB.Client's WriteApiAsync), checked by the requests it sends.</summary>

@@ -4,6 +4,8 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 
+using Forecast.Testing;
+
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>A request the stub received; gzip bodies are already decompressed.</summary>
@@ -39,7 +41,7 @@ public sealed class StubInfluxServer : IAsyncDisposable
     {
         for (var attempt = 0; ; attempt++)
         {
-            var url = $"http://127.0.0.1:{InfluxServer.FreePort()}/";
+            var url = $"http://127.0.0.1:{FreePort.Next()}/";
             var listener = new HttpListener();
             listener.Prefixes.Add(url);
             try

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Forecast.Grains;
+
+/// <summary>Registers what the sensor grains need besides the ports (<c>IForecaster</c>, <c>IPredictionSink</c>) and grain storage.</summary>
+public static class SensorGrainsExtensions
+{
+    /// <summary>
+    /// Binds <see cref="AnomalyOptions"/> and <see cref="SensorOptions"/> from the <c>Anomaly</c> and
+    /// <c>Sensors</c> configuration sections, validated when the host starts.
+    /// </summary>
+    public static IHostApplicationBuilder AddSensorGrains(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSensorGrains(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The same from <paramref name="configuration"/>'s <c>Anomaly</c> and <c>Sensors</c> sections.</summary>
+    public static IServiceCollection AddSensorGrains(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddSensorGrains(
+            anomaly => anomaly.Bind(configuration.GetSection(AnomalyOptions.SectionName)),
+            sensors => sensors.Bind(configuration.GetSection(SensorOptions.SectionName)));
+
+    /// <summary>The same with options set in code (tests); both are validated when the host starts.</summary>
+    public static IServiceCollection AddSensorGrains(
+        this IServiceCollection services,
+        Action<OptionsBuilder<AnomalyOptions>>? configureAnomaly = null,
+        Action<OptionsBuilder<SensorOptions>>? configureSensors = null)
+    {
+        var anomaly = services.AddOptions<AnomalyOptions>();
+        configureAnomaly?.Invoke(anomaly);
+        anomaly.ValidateOnStart();
+        var sensors = services.AddOptions<SensorOptions>();
+        configureSensors?.Invoke(sensors);
+        sensors.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnomalyOptions>, AnomalyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SensorOptions>, SensorOptionsValidator>());
+        return services;
+    }
+}

@@ -1,0 +1,25 @@
+using Forecast.Diagnostics;
+using Forecast.Host.Simulation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Forecast.Host.Hosting;
+
+/// <summary>Registers the built-in simulator as the silo's source of readings (<c>forecast run</c> without Kafka).</summary>
+internal static class SimulatorExtensions
+{
+    public static IHostApplicationBuilder AddSimulator(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SimulatorOptions>()
+            .Bind(builder.Configuration.GetSection(SimulatorOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulatorOptions>, SimulatorOptionsValidator>());
+        builder.Services.AddSingleton(sp => new ReadingDriver(
+            sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<PipelineMetrics>(),
+            sp.GetRequiredService<IOptions<SimulatorOptions>>().Value.MaxInFlight));
+        builder.Services.AddSingleton<SimulatorService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SimulatorService>());
+        return builder;
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+using Forecast.Testing;
+
+namespace Forecast.Host.Tests;
+
+/// <summary>The README's main command, run as the real executable.</summary>
+public sealed class RunVerbTests
+{
+    [Fact]
+    public async Task Run_ProcessesSimulatedSensors_AndPrintsASummary()
+    {
+        var web = FreePort.Next();
+        var running = ForecastAsync(
+            "run", "--duration", "12s", "--sensors", "300", "--interval", "100ms", "--urls", $"http://127.0.0.1:{web}",
+            "--Orleans:SiloPort", FreePort.NextText(), "--Orleans:GatewayPort", FreePort.NextText());
+        var health = await GetHealthAsync(web);
+        var (sensorCode, sensor) = await GetAsync(web, "/sensors/sim/sensor-00007");
+        var (unknownCode, unknown) = await GetAsync(web, "/sensors/no/such/sensor");
+        var (emptyCode, empty) = await GetAsync(web, "/sensors/");
+        var (exitCode, stdout, stderr) = await running;
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("readings/s", stdout);
+        var summary = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        var readings = summary.GetProperty("readings").GetInt64();
+        Assert.True(readings > 3_000, $"only {readings} readings in 12 s");
+        Assert.Equal(readings, summary.GetProperty("predictions").GetInt64());
+        Assert.Equal(300, summary.GetProperty("sensors").GetInt32());
+        Assert.Equal(0, summary.GetProperty("failedCalls").GetInt64());
+        Assert.InRange(summary.GetProperty("p99LatencyMs").GetDouble(), 0.001, 5_000);
+        Assert.Equal("lstm-default@2", health.GetProperty("model").GetString());
+        Assert.Equal("embedded", health.GetProperty("sink").GetProperty("kind").GetString());
+
+        // One sensor as an operator sees it: where it lives and what it has done.
+        Assert.True(sensorCode == HttpStatusCode.OK, sensor);
+        var status = JsonDocument.Parse(sensor).RootElement;
+        Assert.Equal("sim/sensor-00007", status.GetProperty("sensor").GetString());
+        Assert.StartsWith("S127.0.0.1:", status.GetProperty("silo").GetString());
+        Assert.True(status.GetProperty("applied").GetInt64() > 0, sensor);
+        Assert.Equal(HttpStatusCode.NotFound, unknownCode);
+        Assert.Contains("'no/such/sensor' has sent no readings", unknown);
+        Assert.Equal(HttpStatusCode.BadRequest, emptyCode);
+        Assert.Contains("Name a sensor", empty);
+    }
+
+    [Theory]
+    [InlineData("--sensors 0", "Simulator:Sensors")]
+    [InlineData("--duration soon", "is not a duration")]
+    [InlineData("--model /nonexistent/model", "does not exist")]
+    [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]
+    [InlineData("--Anomaly:OpenScore 2", "CloseScore < OpenScore <= CriticalScore")]
+    [InlineData("--Sensors:CheckpointReadings 0", "Sensors:CheckpointReadings")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:AdvertisedIP nowhere", "Orleans:AdvertisedIP 'nowhere' is not an IP address")]
+    [InlineData("--Anomaly:DriftScore 0", "Anomaly:DriftScore at least 1")]
+    [InlineData("--Anomaly:DriftReadings -1", "Anomaly:DriftReadings must be at least 0")]
+    [InlineData("--Sensors:CheckpointReadings abc", "Failed to convert configuration value 'abc' at 'Sensors:CheckpointReadings'")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:ColocateSensors maybe", "Failed to convert configuration value 'maybe' at 'Kafka:ColocateSensors'")]
+    [InlineData("--Orleans:SiloPort 0", "Orleans:SiloPort must be a TCP port")]
+    [InlineData("--Orleans:GatewayPort 70000", "Orleans:GatewayPort must be a TCP port")]
+    [InlineData("--Orleans:Kubernetes true", "Orleans:Kubernetes needs a clustering provider")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes yes", "Orleans:Kubernetes 'yes' is not true or false")]
+    [InlineData("--Orleans:Redis 127.0.0.1:1 --Orleans:Kubernetes true", "POD_NAME, POD_NAMESPACE, POD_IP, ORLEANS_SERVICE_ID, ORLEANS_CLUSTER_ID are not set")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:MaxPollMessages 0", "Kafka:MaxPollMessages")]
+    [InlineData("--kafka 127.0.0.1:1 --Kafka:DeadLetterTopic sensor-readings", "Kafka:Topic and Kafka:DeadLetterTopic")]
+    public async Task Run_RefusesBadConfiguration_WithAClearMessage(string options, string message)
+    {
+        var (exitCode, _, stderr) = await ForecastAsync(
+            ["run", "--duration", "5s", "--urls", "http://127.0.0.1:0",
+            "--Orleans:SiloPort", FreePort.NextText(), "--Orleans:GatewayPort", FreePort.NextText(), .. options.Split(' ')]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Run_RefusesASiloPortInUse_WithAClearMessage()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, _, stderr) = await ForecastAsync(
+            ["run", "--duration", "5s", "--urls", "http://127.0.0.1:0", "--Orleans:SiloPort", port.ToString(), "--Orleans:GatewayPort", FreePort.NextText()]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("a port is already in use", stderr);
+    }
+
+    [Theory]
+    [InlineData("simulate --sensors 10", "simulate needs --kafka")]
+    [InlineData("simulate --kafka 127.0.0.1:1 --rate 0", "--sensors and --rate must be positive")]
+    [InlineData("simulate --kafka 127.0.0.1:1 --duration later", "is not a duration")]
+    public async Task Simulate_RefusesBadOptions_WithAClearMessage(string command, string message)
+    {
+        var (exitCode, _, stderr) = await ForecastAsync(command.Split(' '));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task UnknownVerb_PrintsUsage()
+    {
+        var (exitCode, _, stderr) = await ForecastAsync("fly");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("unknown command 'fly'", stderr);
+        Assert.Contains("forecast run", stderr);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> ForecastAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forecast.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start forecast");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"forecast {string.Join(' ', args)} did not exit within 2 minutes:\n{await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Polls the running silo's <c>/health</c> until it answers (it starts within seconds).</summary>
+    private static async Task<JsonElement> GetHealthAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                Assert.Equal("live", await http.GetStringAsync($"http://127.0.0.1:{port}/health/live"));
+                Assert.Equal("ready", await http.GetStringAsync($"http://127.0.0.1:{port}/health/ready"));
+                return JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/health")).RootElement;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static async Task<(HttpStatusCode Code, string Body)> GetAsync(int port, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync($"http://127.0.0.1:{port}{path}");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+}
