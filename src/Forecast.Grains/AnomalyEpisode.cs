@@ -25,8 +25,11 @@ internal sealed class AnomalyEpisode
     public int Quiet => _quiet;
 
     /// <summary>An episode as a checkpoint left it.</summary>
-    public static AnomalyEpisode Restore(bool isOpen, DateTimeOffset start, AnomalySeverity severity, int length, int quiet) =>
-        new() { IsOpen = isOpen, Start = start, Severity = severity, Length = length, _quiet = quiet };
+    public static AnomalyEpisode From(AnomalyEpisodeState state) =>
+        new() { IsOpen = state.IsOpen, Start = state.Start, Severity = state.Severity, Length = state.Length, _quiet = state.Quiet };
+
+    /// <summary>The episode's state, for a checkpoint.</summary>
+    public AnomalyEpisodeState ToState() => new(IsOpen, Start, Severity, Length, _quiet);
 
     /// <summary>Feeds one reading's score; returns the severity to report, or null when there is nothing new.</summary>
     public AnomalySeverity? Observe(DateTimeOffset timestamp, double score, AnomalyOptions options)
@@ -67,3 +70,17 @@ internal sealed class AnomalyEpisode
     public bool ShouldClamp(double score, AnomalyOptions options) =>
         IsOpen && Length <= options.ClampReadings && score >= options.OpenScore;
 }
+
+/// <summary>An <see cref="AnomalyEpisode"/> as a checkpoint holds it.</summary>
+/// <param name="IsOpen">Whether an episode is open.</param>
+/// <param name="Start">Event time of the reading that opened the last episode.</param>
+/// <param name="Severity">Its severity so far.</param>
+/// <param name="Length">Its readings, the opening one included.</param>
+/// <param name="Quiet">Its consecutive quiet readings.</param>
+[GenerateSerializer, Immutable, Alias("Forecast.AnomalyEpisodeState")]
+internal sealed record AnomalyEpisodeState(
+    [property: Id(0)] bool IsOpen,
+    [property: Id(1)] DateTimeOffset Start,
+    [property: Id(2)] AnomalySeverity Severity,
+    [property: Id(3)] int Length,
+    [property: Id(4)] int Quiet);

@@ -19,8 +19,8 @@ internal sealed class ReadingRing(int capacity)
         Count = Math.Min(Count + 1, Capacity);
     }
 
-    /// <summary>Event times (UTC ticks) and values, oldest first.</summary>
-    public (long[] Ticks, float[] Values) Export()
+    /// <summary>The ring's state, for a checkpoint.</summary>
+    public ReadingRingState ToState()
     {
         var ticks = new long[Count];
         var values = new float[Count];
@@ -31,16 +31,16 @@ internal sealed class ReadingRing(int capacity)
             values[i] = _values[index];
         }
 
-        return (ticks, values);
+        return new ReadingRingState(Capacity, ticks, values);
     }
 
-    /// <summary>A ring of <paramref name="capacity"/> holding the exported readings (the newest ones when they do not fit).</summary>
-    public static ReadingRing Restore(int capacity, long[] ticks, float[] values)
+    /// <summary>A ring of the state's capacity holding its readings (the newest ones when they do not fit).</summary>
+    public static ReadingRing From(ReadingRingState state)
     {
-        var ring = new ReadingRing(capacity);
-        for (var i = Math.Max(0, ticks.Length - capacity); i < ticks.Length; i++)
+        var ring = new ReadingRing(state.Capacity);
+        for (var i = Math.Max(0, state.Ticks.Length - state.Capacity); i < state.Ticks.Length; i++)
         {
-            ring.Add(new DateTimeOffset(ticks[i], TimeSpan.Zero), values[i]);
+            ring.Add(new DateTimeOffset(state.Ticks[i], TimeSpan.Zero), state.Values[i]);
         }
 
         return ring;
@@ -90,3 +90,13 @@ internal sealed class ReadingRing(int capacity)
         return (_next - 1 - age + Capacity) % Capacity;
     }
 }
+
+/// <summary>A <see cref="ReadingRing"/> as a checkpoint holds it; the arrays are its own copies.</summary>
+/// <param name="Capacity">Capacity of the ring (the model's window or warm-up, whichever is longer).</param>
+/// <param name="Ticks">Event times in UTC ticks, oldest first.</param>
+/// <param name="Values">Values, oldest first.</param>
+[GenerateSerializer, Immutable, Alias("Forecast.ReadingRingState")]
+internal sealed record ReadingRingState(
+    [property: Id(0)] int Capacity,
+    [property: Id(1)] long[] Ticks,
+    [property: Id(2)] float[] Values);

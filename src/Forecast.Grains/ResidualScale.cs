@@ -11,10 +11,11 @@ internal sealed class ResidualScale
 
     public int Count { get; private set; }
 
-    public double MeanSquare => _meanSquare;
-
     /// <summary>A residual scale as a checkpoint left it.</summary>
-    public static ResidualScale Restore(int count, double meanSquare) => new() { Count = count, _meanSquare = meanSquare };
+    public static ResidualScale From(ResidualScaleState state) => new() { Count = state.Count, _meanSquare = state.MeanSquare };
+
+    /// <summary>The scale's state, for a checkpoint.</summary>
+    public ResidualScaleState ToState() => new(Count, _meanSquare);
 
     public double Sigma(double modelSigma, AnomalyOptions options) =>
         Count < options.MinResiduals ? modelSigma : Math.Max(Math.Sqrt(_meanSquare), 0.5 * modelSigma);
@@ -38,3 +39,11 @@ internal sealed class ResidualScale
     /// <summary>Expresses the scale in new normalised units after the scaler changed (old scale over new).</summary>
     public void Rescale(double factor) => _meanSquare *= factor * factor;
 }
+
+/// <summary>A <see cref="ResidualScale"/> as a checkpoint holds it.</summary>
+/// <param name="Count">Residuals observed.</param>
+/// <param name="MeanSquare">Their exponentially weighted mean square, normalised units.</param>
+[GenerateSerializer, Immutable, Alias("Forecast.ResidualScaleState")]
+internal sealed record ResidualScaleState(
+    [property: Id(0)] int Count,
+    [property: Id(1)] double MeanSquare);

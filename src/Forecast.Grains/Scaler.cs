@@ -40,16 +40,12 @@ internal sealed class Scaler
         IsFixed = true;
     }
 
-    /// <summary>Welford's running sum of squared deviations.</summary>
-    public double M2 => _m2;
-
     /// <summary>A scaler as a checkpoint left it.</summary>
-    public static Scaler Restore(int count, double mean, double m2, double scale, bool isFixed)
-    {
-        var scaler = new Scaler { Count = count, Mean = mean, Scale = scale, IsFixed = isFixed };
-        scaler._m2 = m2;
-        return scaler;
-    }
+    public static Scaler From(ScalerState state) =>
+        new() { Count = state.Count, Mean = state.Mean, _m2 = state.M2, Scale = state.Scale, IsFixed = state.IsFixed };
+
+    /// <summary>The scaler's state, for a checkpoint.</summary>
+    public ScalerState ToState() => new(Count, Mean, _m2, Scale, IsFixed);
 
     /// <summary>A fixed scaler fitted on <paramref name="values"/> (a refit on the ring buffer after drift).</summary>
     public static Scaler Fitted(IEnumerable<double> values, double minScale, double relativeMinScale)
@@ -68,3 +64,17 @@ internal sealed class Scaler
 
     public double Denormalise(double z) => Mean + (z * Scale);
 }
+
+/// <summary>A <see cref="Scaler"/> as a checkpoint holds it.</summary>
+/// <param name="Count">Readings observed.</param>
+/// <param name="Mean">Their running mean.</param>
+/// <param name="M2">Welford's running sum of squared deviations.</param>
+/// <param name="Scale">The scale readings are divided by.</param>
+/// <param name="IsFixed">Whether the warm-up is over.</param>
+[GenerateSerializer, Immutable, Alias("Forecast.ScalerState")]
+internal sealed record ScalerState(
+    [property: Id(0)] int Count,
+    [property: Id(1)] double Mean,
+    [property: Id(2)] double M2,
+    [property: Id(3)] double Scale,
+    [property: Id(4)] bool IsFixed);

@@ -1,35 +1,22 @@
-using Forecast.Abstractions;
-
 namespace Forecast.Grains;
 
 /// <summary>
 /// The durable part of a <see cref="SensorStream"/>, written at checkpoints and on deactivation and
-/// restored on activation. Members are never reordered or renumbered; new ones go at the end.
+/// restored on activation: the stream's own members and one state record per part it is made of.
+/// Members are never reordered or renumbered; new ones go at the end.
 /// </summary>
+/// <remarks>
+/// Until November 2026 every part was a flat member of this class. Those members keep their ids
+/// (1 to 8, 13, 14, 20 to 24 and 27 to 31, in SensorState.Flat.cs) so that a checkpoint written then
+/// still restores: it has none of the records, and each part is read from its flat members instead
+/// (<see cref="ScalerOrFlat"/> and the like). They are written empty, so a build from before the
+/// change reads a newer checkpoint as a sensor still in warm-up (counters and last applied time kept).
+/// </remarks>
 [GenerateSerializer, Alias("Forecast.SensorState")]
-internal sealed class SensorState
+internal sealed partial class SensorState
 {
     /// <summary>Model the recurrent state and forecast belong to; null before the first reading.</summary>
     [Id(0)] public string? ModelId { get; set; }
-
-    [Id(1)] public int ScalerCount { get; set; }
-
-    [Id(2)] public double ScalerMean { get; set; }
-
-    [Id(3)] public double ScalerM2 { get; set; }
-
-    [Id(4)] public double ScalerScale { get; set; } = 1;
-
-    [Id(5)] public bool ScalerFixed { get; set; }
-
-    /// <summary>Capacity of the ring buffer (the model's window or warm-up, whichever is longer).</summary>
-    [Id(6)] public int RingCapacity { get; set; }
-
-    /// <summary>Ring buffer event times in UTC ticks, oldest first.</summary>
-    [Id(7)] public long[] RingTicks { get; set; } = [];
-
-    /// <summary>Ring buffer values, oldest first.</summary>
-    [Id(8)] public float[] RingValues { get; set; } = [];
 
     /// <summary>The model's recurrent state (h and c) after the last applied reading.</summary>
     [Id(9)] public float[] ModelState { get; set; } = [];
@@ -41,10 +28,6 @@ internal sealed class SensorState
 
     [Id(12)] public TimeSpan Interval { get; set; }
 
-    [Id(13)] public int ResidualCount { get; set; }
-
-    [Id(14)] public double ResidualMeanSquare { get; set; }
-
     [Id(15)] public DateTimeOffset? LastApplied { get; set; }
 
     [Id(16)] public long Applied { get; set; }
@@ -55,31 +38,24 @@ internal sealed class SensorState
 
     [Id(19)] public long Invalid { get; set; }
 
-    [Id(20)] public bool EpisodeOpen { get; set; }
-
-    [Id(21)] public DateTimeOffset EpisodeStart { get; set; }
-
-    [Id(22)] public AnomalySeverity EpisodeSeverity { get; set; }
-
-    [Id(23)] public int EpisodeLength { get; set; }
-
-    [Id(24)] public int EpisodeQuiet { get; set; }
-
     /// <summary>Consecutive readings beyond the drift threshold (see <see cref="AnomalyOptions.DriftReadings"/>).</summary>
     [Id(25)] public int DriftRun { get; set; }
 
     /// <summary>Times the scaler was refitted after drift.</summary>
     [Id(26)] public long Refits { get; set; }
 
-    /// <summary>Forecasts of the last H steps, row-major (see <see cref="StepResiduals"/>); empty for long horizons.</summary>
-    [Id(27)] public float[] StepForecasts { get; set; } = [];
+    /// <summary>The scaler; null in a flat checkpoint.</summary>
+    [Id(32)] public ScalerState? Scaler { get; set; }
 
-    [Id(28)] public int StepRows { get; set; }
+    /// <summary>The ring buffer; null before the first reading, and in a flat checkpoint.</summary>
+    [Id(33)] public ReadingRingState? Ring { get; set; }
 
-    [Id(29)] public int StepNewest { get; set; }
+    /// <summary>The one-step residual scale; null in a flat checkpoint.</summary>
+    [Id(34)] public ResidualScaleState? Residuals { get; set; }
 
-    /// <summary>Per-step mean squared residual, normalised units.</summary>
-    [Id(30)] public double[] StepMeanSquares { get; set; } = [];
+    /// <summary>The anomaly episode; null in a flat checkpoint.</summary>
+    [Id(35)] public AnomalyEpisodeState? Episode { get; set; }
 
-    [Id(31)] public int[] StepCounts { get; set; } = [];
+    /// <summary>The per-step residual scales; null for long horizons, before the first reading, and in a flat checkpoint.</summary>
+    [Id(36)] public StepResidualsState? Steps { get; set; }
 }

@@ -55,15 +55,14 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     public long Refits { get; private set; }
 
     /// <summary>A stream that resumes from a checkpoint.</summary>
-    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null)
-    {
-        var stream = new SensorStream(sensorId, options, logger)
+    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null) =>
+        new(sensorId, options, logger)
         {
             _modelId = state.ModelId,
-            _scaler = Scaler.Restore(state.ScalerCount, state.ScalerMean, state.ScalerM2, state.ScalerScale, state.ScalerFixed),
-            _residuals = ResidualScale.Restore(state.ResidualCount, state.ResidualMeanSquare),
-            _episode = AnomalyEpisode.Restore(state.EpisodeOpen, state.EpisodeStart, state.EpisodeSeverity, state.EpisodeLength, state.EpisodeQuiet),
-            _ring = state.RingCapacity > 0 ? ReadingRing.Restore(state.RingCapacity, state.RingTicks, state.RingValues) : null,
+            _scaler = Scaler.From(state.ScalerOrFlat()),
+            _residuals = ResidualScale.From(state.ResidualsOrFlat()),
+            _episode = AnomalyEpisode.From(state.EpisodeOrFlat()),
+            _ring = state.RingOrFlat() is { } ring ? ReadingRing.From(ring) : null,
             _state = [.. state.ModelState],
             _forecast = [.. state.Forecast],
             _primed = state.Primed && state.ModelId is not null,
@@ -75,52 +74,30 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             Invalid = state.Invalid,
             _driftRun = state.DriftRun,
             Refits = state.Refits,
-            _steps = StepResiduals.Restore(state.StepForecasts, state.StepRows, state.StepNewest, state.StepMeanSquares, state.StepCounts),
+            _steps = state.StepsOrFlat() is { } steps ? StepResiduals.From(steps) : null,
         };
-        return stream;
-    }
 
     /// <summary>A copy of the durable state, for a checkpoint.</summary>
-    public SensorState Export()
+    public SensorState Export() => new()
     {
-        var (ticks, values) = _ring?.Export() ?? ([], []);
-        var (stepForecasts, stepRows, stepNewest, stepMeanSquares, stepCounts) = _steps?.Export() ?? ([], 0, 0, [], []);
-        return new SensorState
-        {
-            ModelId = _modelId,
-            ScalerCount = _scaler.Count,
-            ScalerMean = _scaler.Mean,
-            ScalerM2 = _scaler.M2,
-            ScalerScale = _scaler.Scale,
-            ScalerFixed = _scaler.IsFixed,
-            RingCapacity = _ring?.Capacity ?? 0,
-            RingTicks = ticks,
-            RingValues = values,
-            ModelState = [.. _state],
-            Forecast = [.. _forecast],
-            Primed = _primed,
-            Interval = _interval,
-            ResidualCount = _residuals.Count,
-            ResidualMeanSquare = _residuals.MeanSquare,
-            LastApplied = LastApplied,
-            Applied = Applied,
-            Duplicates = Duplicates,
-            OutOfOrder = OutOfOrder,
-            Invalid = Invalid,
-            EpisodeOpen = _episode.IsOpen,
-            EpisodeStart = _episode.Start,
-            EpisodeSeverity = _episode.Severity,
-            EpisodeLength = _episode.Length,
-            EpisodeQuiet = _episode.Quiet,
-            DriftRun = _driftRun,
-            Refits = Refits,
-            StepForecasts = stepForecasts,
-            StepRows = stepRows,
-            StepNewest = stepNewest,
-            StepMeanSquares = stepMeanSquares,
-            StepCounts = stepCounts,
-        };
-    }
+        ModelId = _modelId,
+        ModelState = [.. _state],
+        Forecast = [.. _forecast],
+        Primed = _primed,
+        Interval = _interval,
+        LastApplied = LastApplied,
+        Applied = Applied,
+        Duplicates = Duplicates,
+        OutOfOrder = OutOfOrder,
+        Invalid = Invalid,
+        DriftRun = _driftRun,
+        Refits = Refits,
+        Scaler = _scaler.ToState(),
+        Ring = _ring?.ToState(),
+        Residuals = _residuals.ToState(),
+        Episode = _episode.ToState(),
+        Steps = _steps?.ToState(),
+    };
 
     /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
     public async ValueTask<StreamOutput> ApplyAsync(

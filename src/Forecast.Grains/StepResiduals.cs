@@ -78,22 +78,40 @@ internal sealed class StepResiduals
         Forget();
     }
 
-    public (float[] Past, int Rows, int Newest, double[] MeanSquare, int[] Counts) Export() =>
-        ([.. _past], _rows, _newest, [.. _meanSquare], [.. _counts]);
+    /// <summary>The scales' state, for a checkpoint.</summary>
+    public StepResidualsState ToState() => new([.. _past], _rows, _newest, [.. _meanSquare], [.. _counts]);
 
-    /// <summary>The scale as a checkpoint left it; null when the checkpoint holds none of this horizon.</summary>
-    public static StepResiduals? Restore(float[] past, int rows, int newest, double[] meanSquare, int[] counts)
+    /// <summary>The scales as a checkpoint left them; null when the state's shapes do not make one horizon.</summary>
+    public static StepResiduals? From(StepResidualsState state)
     {
-        var horizon = meanSquare.Length;
-        if (horizon == 0 || past.Length != horizon * horizon || counts.Length != horizon)
+        var horizon = state.MeanSquare.Length;
+        if (horizon == 0 || state.Past.Length != horizon * horizon || state.Counts.Length != horizon)
         {
             return null;
         }
 
-        var restored = new StepResiduals(horizon) { _rows = Math.Clamp(rows, 0, horizon), _newest = Math.Clamp(newest, 0, horizon - 1) };
-        past.CopyTo(restored._past, 0);
-        meanSquare.CopyTo(restored._meanSquare, 0);
-        counts.CopyTo(restored._counts, 0);
+        var restored = new StepResiduals(horizon)
+        {
+            _rows = Math.Clamp(state.Rows, 0, horizon),
+            _newest = Math.Clamp(state.Newest, 0, horizon - 1),
+        };
+        state.Past.CopyTo(restored._past, 0);
+        state.MeanSquare.CopyTo(restored._meanSquare, 0);
+        state.Counts.CopyTo(restored._counts, 0);
         return restored;
     }
 }
+
+/// <summary>A <see cref="StepResiduals"/> as a checkpoint holds it; the arrays are its own copies.</summary>
+/// <param name="Past">Forecasts of the last H steps, row-major, H x H.</param>
+/// <param name="Rows">Rows of <paramref name="Past"/> in use.</param>
+/// <param name="Newest">Row of the newest forecast.</param>
+/// <param name="MeanSquare">Per-step mean squared residual, normalised units.</param>
+/// <param name="Counts">Per-step residuals observed.</param>
+[GenerateSerializer, Immutable, Alias("Forecast.StepResidualsState")]
+internal sealed record StepResidualsState(
+    [property: Id(0)] float[] Past,
+    [property: Id(1)] int Rows,
+    [property: Id(2)] int Newest,
+    [property: Id(3)] double[] MeanSquare,
+    [property: Id(4)] int[] Counts);

@@ -22,7 +22,7 @@ public sealed class SensorStreamRestoreTests
 
         Assert.Equal(expected.Predictions.SelectMany(p => p.Steps), actual.Predictions.SelectMany(p => p.Steps));
         Assert.Equal(live.Status().ModelState, restored.Status().ModelState);
-        Assert.Equal(live.Export().RingValues, restored.Export().RingValues);
+        Assert.Equal(live.Export().Ring!.Values, restored.Export().Ring!.Values);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class StepResidualsTests
     }
 
     [Fact]
-    public void Restore_GivesBackTheSameScales_AndRefusesAMismatchedCheckpoint()
+    public void From_GivesBackTheSameScales_AndRefusesAMismatchedCheckpoint()
     {
         var steps = new StepResiduals(2);
         steps.Push([1, 2]);
@@ -69,8 +69,8 @@ public sealed class StepResidualsTests
         steps.Push([3, 4]);
         steps.Observe(5, Sigmas(10), 1, Options);
 
-        var (past, rows, newest, meanSquare, counts) = steps.Export();
-        var restored = StepResiduals.Restore(past, rows, newest, meanSquare, counts)!;
+        var state = steps.ToState();
+        var restored = StepResiduals.From(state)!;
         restored.Push([5, 6]);
         steps.Push([5, 6]);
         restored.Observe(7, Sigmas(10), 1, Options);
@@ -78,7 +78,7 @@ public sealed class StepResidualsTests
 
         Assert.Equal(steps.Sigma(0, Options), restored.Sigma(0, Options));
         Assert.Equal(steps.Sigma(1, Options), restored.Sigma(1, Options));
-        Assert.Null(StepResiduals.Restore(past[..3], rows, newest, meanSquare, counts));
+        Assert.Null(StepResiduals.From(state with { Past = state.Past[..3] }));
         Assert.Null(StepResiduals.For(StepResiduals.MaxHorizon + 1));
     }
 

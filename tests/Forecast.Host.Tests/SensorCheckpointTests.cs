@@ -64,7 +64,7 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         var stored = await silo.ReadStoredAsync(Id) ?? throw new InvalidOperationException($"no stored state for {Id}");
         Assert.Equal(atCheckpoint.LastApplied, stored.LastApplied);
         Assert.Equal(atCheckpoint.ModelState, stored.ModelState);
-        Assert.Equal((atCheckpoint.ScalerMean, atCheckpoint.ScalerScale), (stored.ScalerMean, stored.ScalerScale));
+        Assert.Equal((atCheckpoint.ScalerMean, atCheckpoint.ScalerScale), (stored.Scaler!.Mean, stored.Scaler.Scale));
 
         // Restored from exactly this checkpoint, the stream carries on as the live one did.
         var restored = SensorStream.Restore(Id, new AnomalyOptions(), stored).Status();
