@@ -62,6 +62,20 @@ public sealed class InfluxDbSinkOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_RefusesABackoffOverADay()
+    {
+        var failures = Failures(new InfluxDbSinkOptions
+        {
+            Url = "http://localhost:8086",
+            Version = InfluxDbVersion.V1,
+            Database = "d",
+            MaxBackoff = TimeSpan.FromDays(2),
+        });
+
+        Assert.Contains(failures, f => f.StartsWith("InfluxDb:MaxBackoff 2.00:00:00 is over a day", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ToString_NeverShowsSecrets()
     {
         var options = new InfluxDbSinkOptions { Url = "http://h:8086", Token = "s3cret-token", Org = "o", Bucket = "b", Password = "pw-123" };
