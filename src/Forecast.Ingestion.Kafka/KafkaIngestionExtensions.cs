@@ -59,6 +59,7 @@ public static class KafkaIngestionExtensions
         services.GetRequiredService<ReadingDecoder>(),
         services.GetRequiredService<SensorRouter>(),
         services.GetRequiredService<DeadLetterPublisher>(),
+        services.GetRequiredService<TimeProvider>(),
         services.GetRequiredService<ILogger<KafkaIngestionService>>());
 
     private static void DecorateSink(IServiceCollection services)
