@@ -39,7 +39,7 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
     private readonly Channel<PendingWrite> _channel;
     private readonly ResiliencePipeline<WriteOutcome> _retry;
     private readonly CancellationTokenSource _abort = new();
-    private readonly Task _writer;
+    private readonly Lazy<Task> _writer;
     private int _disposed;
 
     public InfluxDbSink(
@@ -59,8 +59,10 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         _budget = new LineBudget(options.Capacity);
         _channel = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
         _retry = BuildRetry();
+
+        // The writer starts with the first write (or with DisposeAsync), not while the sink is built.
+        _writer = new Lazy<Task>(() => Task.Run(RunWriterAsync));
         Log.Started(_logger, options.ToString(), options.BatchSize, options.Capacity, options.Gzip);
-        _writer = Task.Run(RunWriterAsync);
     }
 
     /// <summary>Live state and counters.</summary>
@@ -134,6 +136,7 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         }
 
         Health.AddBuffered(write.Lines);
+        _ = _writer.Value; // started before the write is queued, so DisposeAsync always waits for the one that drains it
         if (!_channel.Writer.TryWrite(write))
         {
             Finish(write);
@@ -482,14 +485,17 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         var stopped = new InfluxDbWriteException("The InfluxDB sink is stopped; the batch was not written.");
         _budget.Close(stopped);
         _channel.Writer.TryComplete();
+
+        // Started here when nothing was ever written: it finds the channel completed and returns.
+        var writer = _writer.Value;
         try
         {
-            await _writer.WaitAsync(_options.DrainTimeout, _timeProvider).ConfigureAwait(false);
+            await writer.WaitAsync(_options.DrainTimeout, _timeProvider).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            await _writer.ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
         }
 
         _transport.Dispose();

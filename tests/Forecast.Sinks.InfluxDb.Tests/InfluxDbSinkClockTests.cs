@@ -64,6 +64,19 @@ public sealed class InfluxDbSinkClockTests
         Assert.Equal(InfluxDbSinkState.Degraded, sink.Health.State);
     }
 
+    [Fact]
+    public async Task DisposeAsync_Returns_WhenNothingWasEverWritten()
+    {
+        var clock = new FakeTimeProvider(TestData.Start);
+        var transport = new ScriptedTransport(clock);
+        var sink = new InfluxDbSink(Options(), transport, timeProvider: clock);
+
+        await sink.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(transport.SentAt);
+        await Assert.ThrowsAsync<InfluxDbWriteException>(() => sink.WriteAsync(TestData.Batch("s-1", 0, 1)).AsTask());
+    }
+
     private static InfluxDbSinkOptions Options()
     {
         var options = TestData.V1("http://influxdb.invalid:8086", "forecast");
