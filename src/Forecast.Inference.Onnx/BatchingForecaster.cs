@@ -16,20 +16,23 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     private readonly OnnxInferenceOptions _options;
     private readonly ILogger<BatchingForecaster> _logger;
     private readonly Channel<StepRequest> _queue;
-    private readonly Task[] _workers;
+    private readonly Lazy<Task[]> _workers;
     private long _pending;
     private long _steps;
     private long _batches;
     private long _failures;
 
-    /// <summary>Starts <see cref="OnnxInferenceOptions.Workers"/> dispatch loops over <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Serves <paramref name="model"/> with <see cref="OnnxInferenceOptions.Workers"/> dispatch loops, which
+    /// start with the first step.
+    /// </summary>
     public BatchingForecaster(OnnxModel model, OnnxInferenceOptions options, ILogger<BatchingForecaster> logger)
     {
         _model = model;
         _options = options;
         _logger = logger;
         _queue = Channel.CreateUnbounded<StepRequest>(new UnboundedChannelOptions { SingleReader = options.Workers == 1 });
-        _workers = [.. Enumerable.Range(0, options.Workers).Select(_ => Task.Run(WorkAsync))];
+        _workers = new Lazy<Task[]>(() => [.. Enumerable.Range(0, options.Workers).Select(_ => Task.Run(WorkAsync))]);
     }
 
     /// <inheritdoc />
@@ -64,6 +67,7 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var request = new StepRequest(inputs, state, forecast);
         Interlocked.Increment(ref _pending);
+        _ = _workers.Value; // started before the step is queued, so DisposeAsync always waits for the loops that run it
         if (!_queue.Writer.TryWrite(request))
         {
             Interlocked.Decrement(ref _pending);
@@ -77,7 +81,9 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_workers);
+
+        // Started here when no step ever came: they find the queue completed and return.
+        await Task.WhenAll(_workers.Value);
     }
 
     private async Task WorkAsync()

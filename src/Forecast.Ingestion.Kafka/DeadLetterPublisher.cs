@@ -2,21 +2,37 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace Forecast.Ingestion.Kafka;
 
 /// <summary>
 /// Produces refused messages to the dead-letter topic with the idempotent producer (<c>acks=all</c>),
 /// headers saying why and where from, and waits for each delivery report; a failed delivery is retried
-/// (with a new producer after a fatal error), so the source offset is never committed before its dead letter is stored.
+/// (see <see cref="RetryPipelines"/>; with a new producer after a fatal error), so the source offset is
+/// never committed before its dead letter is stored.
 /// </summary>
-internal sealed partial class DeadLetterPublisher(KafkaIngestionOptions options, ILogger<DeadLetterPublisher> logger) : IDisposable
+internal sealed partial class DeadLetterPublisher : IDisposable
 {
     /// <summary>Oversized values are cut to this many bytes in the dead letter.</summary>
     public const int MaxCopiedBytes = 512 * 1024;
 
+    private static readonly ResiliencePropertyKey<ConsumeResult<byte[], byte[]>?> SourceKey = new("Forecast.DeadLetterSource");
+
+    private readonly KafkaIngestionOptions _options;
+    private readonly ILogger<DeadLetterPublisher> _logger;
+    private readonly ResiliencePipeline _retry;
     private readonly object _gate = new();
     private IProducer<byte[], byte[]>? _producer;
+
+    public DeadLetterPublisher(KafkaIngestionOptions options, TimeProvider clock, ILogger<DeadLetterPublisher> logger)
+    {
+        _options = options;
+        _logger = logger;
+        _retry = RetryPipelines.UntilStopped(
+            TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), clock, static e => e is ProduceException<byte[], byte[]>, OnRetry);
+    }
 
     public async Task PublishAsync(ConsumeResult<byte[], byte[]> source, string reason, string detail, CancellationToken cancellationToken)
     {
@@ -36,25 +52,21 @@ internal sealed partial class DeadLetterPublisher(KafkaIngestionOptions options,
         }
 
         var message = new Message<byte[], byte[]> { Key = source.Message.Key, Value = value, Headers = headers };
-        for (var attempt = 0; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
         {
-            try
-            {
-                await Producer().ProduceAsync(options.DeadLetterTopic, message, cancellationToken);
-                LogDeadLettered(logger, source.Topic, source.Partition.Value, source.Offset.Value, reason, detail);
-                return;
-            }
-            catch (ProduceException<byte[], byte[]> exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogDeliveryFailed(logger, exception, source.Partition.Value, source.Offset.Value, attempt);
-                if (exception.Error.IsFatal)
-                {
-                    Reset();
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 100 << Math.Min(attempt, 6))), cancellationToken);
-            }
+            context.Properties.Set(SourceKey, source);
+            await _retry.ExecuteAsync(
+                static async (context, state) => await state.Publisher.Producer().ProduceAsync(state.Publisher._options.DeadLetterTopic, state.Message, context.CancellationToken),
+                context,
+                (Publisher: this, Message: message));
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        LogDeadLettered(_logger, source.Topic, source.Partition.Value, source.Offset.Value, reason, detail);
     }
 
     public void Dispose() => Reset();
@@ -63,7 +75,7 @@ internal sealed partial class DeadLetterPublisher(KafkaIngestionOptions options,
     {
         lock (_gate)
         {
-            return _producer ??= new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(options)).Build();
+            return _producer ??= new ProducerBuilder<byte[], byte[]>(KafkaClients.Producer(_options)).Build();
         }
     }
 
@@ -75,6 +87,20 @@ internal sealed partial class DeadLetterPublisher(KafkaIngestionOptions options,
             _producer?.Dispose();
             _producer = null;
         }
+    }
+
+    private ValueTask OnRetry(OnRetryArguments<object> args)
+    {
+        var exception = (ProduceException<byte[], byte[]>)args.Outcome.Exception!;
+        var source = args.Context.Properties.GetValue(SourceKey, null)!;
+        LogDeliveryFailed(_logger, exception, source.Partition.Value, source.Offset.Value, args.AttemptNumber);
+        if (exception.Error.IsFatal)
+        {
+            // A fatal error leaves the producer unusable: the retry builds a new one.
+            Reset();
+        }
+
+        return default;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}[{Partition}]@{Offset}: {Reason}: {Detail}")]

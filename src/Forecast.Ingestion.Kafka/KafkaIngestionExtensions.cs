@@ -33,7 +33,7 @@ public static class KafkaIngestionExtensions
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<KafkaIngestionOptions>>().Value);
         builder.Services.AddSingleton(sp => new ReadingDecoder(sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new DeadLetterPublisher(
-            sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<ILogger<DeadLetterPublisher>>()));
+            sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DeadLetterPublisher>>()));
         builder.Services.AddSingleton(sp => new SensorRouter(
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<KafkaIngestionOptions>(),
@@ -59,6 +59,7 @@ public static class KafkaIngestionExtensions
         services.GetRequiredService<ReadingDecoder>(),
         services.GetRequiredService<SensorRouter>(),
         services.GetRequiredService<DeadLetterPublisher>(),
+        services.GetRequiredService<TimeProvider>(),
         services.GetRequiredService<ILogger<KafkaIngestionService>>());
 
     private static void DecorateSink(IServiceCollection services)

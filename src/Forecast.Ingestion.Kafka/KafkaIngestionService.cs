@@ -19,6 +19,7 @@ public sealed partial class KafkaIngestionService : BackgroundService
     private readonly ReadingDecoder _decoder;
     private readonly SensorRouter _router;
     private readonly DeadLetterPublisher _deadLetters;
+    private readonly TimeProvider _clock;
     private readonly ILogger<KafkaIngestionService> _logger;
     private readonly ConcurrentDictionary<TopicPartition, PartitionWatermark> _partitions = new();
     private readonly CancellationTokenSource _abandon = new();
@@ -32,12 +33,14 @@ public sealed partial class KafkaIngestionService : BackgroundService
         ReadingDecoder decoder,
         SensorRouter router,
         DeadLetterPublisher deadLetters,
+        TimeProvider clock,
         ILogger<KafkaIngestionService> logger)
     {
         _options = options;
         _decoder = decoder;
         _router = router;
         _deadLetters = deadLetters;
+        _clock = clock;
         _logger = logger;
     }
 
@@ -237,10 +240,9 @@ public sealed partial class KafkaIngestionService : BackgroundService
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
     {
         var partitions = revoked.Select(p => p.TopicPartition).ToList();
-        var deadline = DateTime.UtcNow + _options.DrainTimeout;
-        while (DateTime.UtcNow < deadline && partitions.Any(p => _partitions.TryGetValue(p, out var w) && w.InFlight > 0))
+        if (!PartitionWatermark.WaitDrained(Watermarks(partitions), _options.DrainTimeout, _clock))
         {
-            Thread.Sleep(10);
+            LogDrainTimedOut(_logger, _options.DrainTimeout, InFlightIn(partitions));
         }
 
         StoreOffsets(consumer, partitions);
@@ -283,15 +285,23 @@ public sealed partial class KafkaIngestionService : BackgroundService
         }
     }
 
-    /// <summary>On shutdown: lets in-flight readings finish (bounded by the drain timeout) so their offsets can be committed.</summary>
+    /// <summary>
+    /// On shutdown: lets the owned partitions' in-flight readings and dead letters finish (bounded by the
+    /// drain timeout) so their offsets can be committed.
+    /// </summary>
     private void Drain()
     {
-        var deadline = DateTime.UtcNow + _options.DrainTimeout;
-        while (DateTime.UtcNow < deadline && _router.InFlight + Interlocked.Read(ref _deadLettersInFlight) > 0)
+        var partitions = _partitions.Keys.ToList();
+        if (!PartitionWatermark.WaitDrained(Watermarks(partitions), _options.DrainTimeout, _clock))
         {
-            Thread.Sleep(10);
+            LogDrainTimedOut(_logger, _options.DrainTimeout, InFlightIn(partitions));
         }
     }
+
+    private List<PartitionWatermark> Watermarks(IEnumerable<TopicPartition> partitions) =>
+        [.. partitions.Select(p => _partitions.TryGetValue(p, out var w) ? w : null).OfType<PartitionWatermark>()];
+
+    private long InFlightIn(IEnumerable<TopicPartition> partitions) => Watermarks(partitions).Sum(w => (long)w.InFlight);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {GroupId} from {BootstrapServers}")]
     private static partial void LogStarted(ILogger logger, string topic, string groupId, string bootstrapServers);
@@ -304,6 +314,9 @@ public sealed partial class KafkaIngestionService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked partitions {Partitions}; drained and committed")]
     private static partial void LogRevoked(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain timed out after {Timeout} with {InFlight} messages in flight; committing what finished, the rest is redelivered")]
+    private static partial void LogDrainTimedOut(ILogger logger, TimeSpan timeout, long inFlight);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost partitions {Partitions}; nothing committed for them")]
     private static partial void LogLost(ILogger logger, string partitions);

@@ -9,6 +9,7 @@ internal sealed class PartitionWatermark
 {
     private readonly Queue<long> _inFlight = new();
     private readonly HashSet<long> _doneEarly = [];
+    private TaskCompletionSource? _drained;
     private long _next = -1;
 
     /// <summary>Set when the partition is revoked or lost; later completions change nothing that is committed.</summary>
@@ -58,6 +59,43 @@ internal sealed class PartitionWatermark
                 _inFlight.Dequeue();
                 _next = lowest + 1;
             }
+
+            if (_inFlight.Count == 0 && _drained is { } drained)
+            {
+                _drained = null;
+                drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Completes when no offset registered so far is in flight any more.</summary>
+    public Task WhenDrained()
+    {
+        lock (_inFlight)
+        {
+            return _inFlight.Count == 0
+                ? Task.CompletedTask
+                : (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>
+    /// Blocks until every one of <paramref name="watermarks"/> has drained, or <paramref name="timeout"/>
+    /// has passed on <paramref name="clock"/>. Blocking is what the callers need: librdkafka's revoke
+    /// handler and the consumer's shutdown run on the consume thread and must not return before it.
+    /// </summary>
+    /// <returns>Whether they all drained in time.</returns>
+    public static bool WaitDrained(IEnumerable<PartitionWatermark> watermarks, TimeSpan timeout, TimeProvider clock)
+    {
+        var drained = Task.WhenAll(watermarks.Select(w => w.WhenDrained()));
+        try
+        {
+            drained.WaitAsync(timeout, clock).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 }

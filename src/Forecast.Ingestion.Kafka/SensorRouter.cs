@@ -3,29 +3,53 @@ using Forecast.Abstractions;
 using Forecast.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
+using Polly;
+using Polly.Retry;
 
 namespace Forecast.Ingestion.Kafka;
 
 /// <summary>
 /// Hands readings to sensor grains: one call per sensor carrying everything queued for it, at most one
 /// call per sensor at a time (so a sensor's readings arrive in order), and at most
-/// <see cref="KafkaIngestionOptions.MaxConcurrentCalls"/> calls in all. A failed call is retried until it
-/// succeeds or ingestion stops; its readings stay in flight meanwhile, so their offsets are not committed.
+/// <see cref="KafkaIngestionOptions.MaxConcurrentCalls"/> calls in all. A failed call is retried (see
+/// <see cref="RetryPipelines"/>) until it succeeds or ingestion stops; its readings stay in flight
+/// meanwhile, so their offsets are not committed.
 /// With <see cref="KafkaIngestionOptions.ColocateSensors"/>, calls name this silo as the placement hint,
 /// so sensors live where their partition is consumed.
 /// </summary>
-internal sealed partial class SensorRouter(
-    IGrainFactory grains,
-    KafkaIngestionOptions options,
-    PipelineMetrics metrics,
-    TimeProvider clock,
-    ILogger<SensorRouter> logger,
-    SiloAddress? localSilo = null)
+internal sealed partial class SensorRouter
 {
-    private readonly SiloAddress? _placeOn = options.ColocateSensors ? localSilo : null;
+    private static readonly ResiliencePropertyKey<string> SensorKey = new("Forecast.SensorId");
+    private static readonly ResiliencePropertyKey<int> ReadingsKey = new("Forecast.Readings");
+
+    private readonly IGrainFactory _grains;
+    private readonly PipelineMetrics _metrics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<SensorRouter> _logger;
+    private readonly SiloAddress? _placeOn;
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _calls = new(options.MaxConcurrentCalls, options.MaxConcurrentCalls);
+    private readonly SemaphoreSlim _calls;
+    private readonly ResiliencePipeline _retry;
     private long _inFlight;
+
+    public SensorRouter(
+        IGrainFactory grains,
+        KafkaIngestionOptions options,
+        PipelineMetrics metrics,
+        TimeProvider clock,
+        ILogger<SensorRouter> logger,
+        SiloAddress? localSilo = null)
+    {
+        _grains = grains;
+        _metrics = metrics;
+        _clock = clock;
+        _logger = logger;
+        _placeOn = options.ColocateSensors ? localSilo : null;
+        _calls = new SemaphoreSlim(options.MaxConcurrentCalls, options.MaxConcurrentCalls);
+
+        // Every failure is retried while ingestion runs; a call that applied before it failed is ignored as a replay.
+        _retry = RetryPipelines.UntilStopped(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), clock, static _ => true, OnRetry);
+    }
 
     /// <summary>Readings routed and not yet durably processed.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
@@ -79,46 +103,54 @@ internal sealed partial class SensorRouter(
     private async Task CallAsync(string sensorId, List<PendingReading> batch, CancellationToken stopping)
     {
         var readings = new SensorReadings([.. batch.Select(p => p.Reading)]);
-        for (var attempt = 0; !stopping.IsCancellationRequested; attempt++)
+        var context = ResilienceContextPool.Shared.Get(stopping);
+        try
         {
-            try
-            {
-                await _calls.WaitAsync(stopping);
-                ApplyResult result;
-                try
-                {
-                    result = await grains.GetGrain<ISensorGrain>(sensorId).ApplyAsync(readings);
-                }
-                finally
-                {
-                    _calls.Release();
-                }
+            context.Properties.Set(SensorKey, sensorId);
+            context.Properties.Set(ReadingsKey, batch.Count);
+            var result = await _retry.ExecuteAsync(
+                static (context, state) => state.Router.ApplyOnceAsync(state.SensorId, state.Readings, context.CancellationToken),
+                context,
+                (Router: this, SensorId: sensorId, Readings: readings));
 
-                var now = clock.GetUtcNow();
-                metrics.RecordSent(batch.Count);
-                metrics.RecordResult(result, now - batch.Min(p => p.Message.ProducedAt));
-                foreach (var pending in batch)
-                {
-                    pending.Message.CompleteOne();
-                }
-
-                Interlocked.Add(ref _inFlight, -batch.Count);
-                return;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            var now = _clock.GetUtcNow();
+            _metrics.RecordSent(batch.Count);
+            _metrics.RecordResult(result, now - batch.Min(p => p.Message.ProducedAt));
+            foreach (var pending in batch)
             {
-                break;
-            }
-            catch (Exception exception)
-            {
-                metrics.RecordFailure();
-                LogCallFailed(logger, exception, sensorId, batch.Count, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 50 << Math.Min(attempt, 7))), CancellationToken.None);
+                pending.Message.CompleteOne();
             }
         }
+        catch (Exception) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: these readings stay uncommitted and are consumed again after the restart or rebalance.
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+            Interlocked.Add(ref _inFlight, -batch.Count);
+        }
+    }
 
-        // Stopping: these readings stay uncommitted and are consumed again after the restart or rebalance.
-        Interlocked.Add(ref _inFlight, -batch.Count);
+    private async ValueTask<ApplyResult> ApplyOnceAsync(string sensorId, SensorReadings readings, CancellationToken stopping)
+    {
+        await _calls.WaitAsync(stopping);
+        try
+        {
+            return await _grains.GetGrain<ISensorGrain>(sensorId).ApplyAsync(readings);
+        }
+        finally
+        {
+            _calls.Release();
+        }
+    }
+
+    private ValueTask OnRetry(OnRetryArguments<object> args)
+    {
+        _metrics.RecordFailure();
+        LogCallFailed(
+            _logger, args.Outcome.Exception!, args.Context.Properties.GetValue(SensorKey, ""), args.Context.Properties.GetValue(ReadingsKey, 0), args.AttemptNumber);
+        return default;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: applying {Readings} readings failed (attempt {Attempt}); retrying")]

@@ -4,6 +4,8 @@ using System.Threading.Channels;
 using Forecast.Abstractions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Retry;
 
 namespace Forecast.Sinks.InfluxDb;
 
@@ -23,6 +25,10 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
     // How long a lingering batch waits for the next write before it goes out anyway.
     private static readonly TimeSpan QuietGap = TimeSpan.FromMilliseconds(2);
 
+    // What the retry pipeline's callbacks need to know about the send in progress.
+    private static readonly ResiliencePropertyKey<int> LinesKey = new("Forecast.InfluxDb.Lines");
+    private static readonly ResiliencePropertyKey<int> RetriesKey = new("Forecast.InfluxDb.Retries");
+
     private readonly InfluxDbSinkOptions _options;
     private readonly IInfluxDbTransport _transport;
     private readonly LineProtocolFormatter _formatter;
@@ -31,8 +37,9 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
     private readonly InfluxDbSinkTelemetry _telemetry;
     private readonly LineBudget _budget;
     private readonly Channel<PendingWrite> _channel;
+    private readonly ResiliencePipeline<WriteOutcome> _retry;
     private readonly CancellationTokenSource _abort = new();
-    private readonly Task _writer;
+    private readonly Lazy<Task> _writer;
     private int _disposed;
 
     public InfluxDbSink(
@@ -51,8 +58,11 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         _telemetry = new InfluxDbSinkTelemetry(meterFactory, Health);
         _budget = new LineBudget(options.Capacity);
         _channel = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+        _retry = BuildRetry();
+
+        // The writer starts with the first write (or with DisposeAsync), not while the sink is built.
+        _writer = new Lazy<Task>(() => Task.Run(RunWriterAsync));
         Log.Started(_logger, options.ToString(), options.BatchSize, options.Capacity, options.Gzip);
-        _writer = Task.Run(RunWriterAsync);
     }
 
     /// <summary>Live state and counters.</summary>
@@ -126,6 +136,7 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         }
 
         Health.AddBuffered(write.Lines);
+        _ = _writer.Value; // started before the write is queued, so DisposeAsync always waits for the one that drains it
         if (!_channel.Writer.TryWrite(write))
         {
             Finish(write);
@@ -292,48 +303,90 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
     }
 
     /// <summary>
-    /// Sends <paramref name="body"/> until it succeeds or is refused, waiting between attempts with
-    /// exponential backoff and jitter, or as long as the server's <c>Retry-After</c> says. Returns a
+    /// Sends <paramref name="body"/> through the retry pipeline until it succeeds or is refused. Returns a
     /// retryable outcome only when <see cref="InfluxDbSinkOptions.MaxRetries"/> ran out.
     /// </summary>
     private async Task<WriteOutcome> SendWithRetryAsync(ReadOnlyMemory<byte> body, int lines)
     {
-        for (var attempt = 0; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(_abort.Token);
+        try
         {
-            Health.AddRequest();
-            _telemetry.Requests.Add(1);
-            var outcome = await _transport.WriteAsync(body, _abort.Token).ConfigureAwait(false);
+            context.Properties.Set(LinesKey, lines);
+            var outcome = await _retry.ExecuteAsync(
+                static (context, state) => state.Sink.SendOnceAsync(state.Body, context.CancellationToken),
+                context,
+                (Sink: this, Body: body)).ConfigureAwait(false);
+            var retries = context.Properties.GetValue(RetriesKey, 0);
             if (outcome.Kind != WriteOutcomeKind.Retryable)
             {
-                if (attempt > 0)
+                if (retries > 0)
                 {
-                    Log.Resumed(_logger, attempt);
+                    Log.Resumed(_logger, retries);
                 }
 
                 return outcome;
             }
 
-            var description = outcome.Describe();
-            Health.Failed(description, outcome.IsConfigurationError || attempt + 1 >= AttemptsBeforeDown, _timeProvider.GetUtcNow());
-            _telemetry.FailedRequests.Add(1);
-            if (_options.MaxRetries is { } maxRetries && attempt >= maxRetries)
-            {
-                Log.GaveUp(_logger, lines, attempt + 1, description);
-                return outcome;
-            }
-
-            var delay = outcome.RetryAfter ?? Backoff(attempt);
-            Log.Retrying(_logger, lines, attempt + 1, delay, description);
-            await Task.Delay(delay, _timeProvider, _abort.Token).ConfigureAwait(false);
+            // The pipeline also hands back the last failure when the sink stops: that is not giving up.
+            _abort.Token.ThrowIfCancellationRequested();
+            Failed(outcome, retries);
+            Log.GaveUp(_logger, lines, retries + 1, outcome.Describe());
+            return outcome;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 
-    internal TimeSpan Backoff(int attempt)
+    private ValueTask<WriteOutcome> SendOnceAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        // Equal jitter: half the exponential delay for sure, the other half at random, so writers that
-        // failed together do not come back together.
-        var ceiling = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
+        Health.AddRequest();
+        _telemetry.Requests.Add(1);
+        return new ValueTask<WriteOutcome>(_transport.WriteAsync(body, cancellationToken));
+    }
+
+    /// <summary>
+    /// Retries retryable outcomes (network, 5xx, 429, 408, 401/403/404) with jittered exponential backoff
+    /// from <see cref="InfluxDbSinkOptions.InitialBackoff"/> up to <see cref="InfluxDbSinkOptions.MaxBackoff"/>,
+    /// or after the server's <c>Retry-After</c> when it sent one (even when longer), waiting on the sink's clock.
+    /// </summary>
+    private ResiliencePipeline<WriteOutcome> BuildRetry()
+    {
+        if (_options.MaxRetries == 0)
+        {
+            // Polly's retry takes at least one retry; none wanted means no retry strategy.
+            return ResiliencePipeline<WriteOutcome>.Empty;
+        }
+
+        return new ResiliencePipelineBuilder<WriteOutcome> { TimeProvider = _timeProvider }
+            .AddRetry(new RetryStrategyOptions<WriteOutcome>
+            {
+                // The transport throws only for cancellation, which is never retried.
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome is { Exception: null, Result.Kind: WriteOutcomeKind.Retryable }),
+                MaxRetryAttempts = _options.MaxRetries ?? int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.InitialBackoff,
+                MaxDelay = _options.MaxBackoff,
+                DelayGenerator = static args => ValueTask.FromResult(args.Outcome.Result.RetryAfter),
+                OnRetry = args =>
+                {
+                    var outcome = args.Outcome.Result;
+                    args.Context.Properties.Set(RetriesKey, args.AttemptNumber + 1);
+                    Failed(outcome, args.AttemptNumber);
+                    Log.Retrying(_logger, args.Context.Properties.GetValue(LinesKey, 0), args.AttemptNumber + 1, args.RetryDelay, outcome.Describe());
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Reports the failed attempt number <paramref name="attempt"/> (from 0) to the health state and the counters.</summary>
+    private void Failed(WriteOutcome outcome, int attempt)
+    {
+        Health.Failed(outcome.Describe(), outcome.IsConfigurationError || attempt + 1 >= AttemptsBeforeDown, _timeProvider.GetUtcNow());
+        _telemetry.FailedRequests.Add(1);
     }
 
     /// <summary>
@@ -432,14 +485,17 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         var stopped = new InfluxDbWriteException("The InfluxDB sink is stopped; the batch was not written.");
         _budget.Close(stopped);
         _channel.Writer.TryComplete();
+
+        // Started here when nothing was ever written: it finds the channel completed and returns.
+        var writer = _writer.Value;
         try
         {
-            await _writer.WaitAsync(_options.DrainTimeout, _timeProvider).ConfigureAwait(false);
+            await writer.WaitAsync(_options.DrainTimeout, _timeProvider).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            await _writer.ConfigureAwait(false);
+            await writer.ConfigureAwait(false);
         }
 
         _transport.Dispose();

@@ -17,8 +17,9 @@ public static class InfluxDbSinkExtensions
     /// <summary>
     /// Registers the InfluxDB sink as the <see cref="IPredictionSink"/> (replacing one registered before)
     /// and its <see cref="InfluxDbSinkHealth"/>, configured from the <c>InfluxDb</c> section
-    /// (<see cref="InfluxDbSinkOptions"/>) and validated when the host starts. The sink starts with the
-    /// first resolution and, when the host is disposed, writes what it holds before it stops.
+    /// (<see cref="InfluxDbSinkOptions"/>) and validated when the host starts. The sink is built with the
+    /// first resolution, its writer starts with the first write, and, when the host is disposed, it writes
+    /// what it holds before it stops.
     /// </summary>
     /// <param name="builder">The host builder.</param>
     /// <returns>The same builder.</returns>

@@ -85,10 +85,13 @@ public sealed class InfluxDbSinkOptions
     /// </summary>
     public int? MaxRetries { get; set; }
 
-    /// <summary>Delay before the first retry; each further retry doubles it, with jitter. Default 200 ms.</summary>
+    /// <summary>
+    /// Typical delay before the first retry; later delays grow exponentially, with jitter (so sinks that
+    /// failed together do not come back together), up to <see cref="MaxBackoff"/>. Default 200 ms.
+    /// </summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Longest delay between retries (a server's <c>Retry-After</c> is honoured even when longer). Default 30 s.</summary>
+    /// <summary>Longest delay between retries, at most a day (a server's <c>Retry-After</c> is honoured even when longer). Default 30 s.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time allowed for one HTTP write. Default 30 s.</summary>

@@ -6,6 +6,7 @@ namespace Forecast.Sinks.InfluxDb;
 internal sealed class InfluxDbSinkOptionsValidator : IValidateOptions<InfluxDbSinkOptions>
 {
     private const string Prefix = InfluxDbSinkOptions.SectionName + ":";
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
 
     public ValidateOptionsResult Validate(string? name, InfluxDbSinkOptions options)
     {
@@ -89,6 +90,11 @@ internal sealed class InfluxDbSinkOptionsValidator : IValidateOptions<InfluxDbSi
         if (options.MaxBackoff < options.InitialBackoff)
         {
             failures.Add($"{Prefix}MaxBackoff {options.MaxBackoff} is below {Prefix}InitialBackoff {options.InitialBackoff}: make it at least as long (default 00:00:30).");
+        }
+        else if (options.MaxBackoff > MaxDelay)
+        {
+            // The retry pipeline (Polly) takes delays of up to a day.
+            failures.Add($"{Prefix}MaxBackoff {options.MaxBackoff} is over a day: use at most 1.00:00:00 (default 00:00:30).");
         }
 
         if (options.RequestTimeout <= TimeSpan.Zero)

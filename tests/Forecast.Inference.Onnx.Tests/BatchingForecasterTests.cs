@@ -99,6 +99,17 @@ public sealed class BatchingForecasterTests : IDisposable
         Assert.Throws<ArgumentException>(() => { _ = forecaster.StepAsync(new float[1], new float[d.StateSize], new float[1]); });
     }
 
+    [Fact]
+    public async Task DisposeAsync_Returns_WhenNoStepEverCame_AndStepsAfterItAreRefused()
+    {
+        var forecaster = Create();
+        await forecaster.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        var sensor = new Sensor(_model, seed: 1, time: 1);
+        Assert.Throws<ObjectDisposedException>(() => { _ = forecaster.StepAsync(sensor.Inputs, sensor.State, sensor.Forecast); });
+        Assert.Equal(0, forecaster.Statistics.Pending);
+    }
+
     public void Dispose() => _model.Dispose();
 
     private BatchingForecaster Create(int maxBatch = 256) =>

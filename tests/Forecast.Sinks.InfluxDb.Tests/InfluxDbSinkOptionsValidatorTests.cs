@@ -51,6 +51,7 @@ public sealed class InfluxDbSinkOptionsValidatorTests
             Linger = TimeSpan.FromMinutes(1),
             MaxRetries = -1,
             InitialBackoff = TimeSpan.Zero,
+            MaxBackoff = TimeSpan.FromDays(2),
             StepsToWrite = "1,first",
         });
 
@@ -58,6 +59,7 @@ public sealed class InfluxDbSinkOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("InfluxDb:Linger", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("InfluxDb:MaxRetries -1 is negative", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("InfluxDb:InitialBackoff", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("InfluxDb:MaxBackoff 2.00:00:00 is over a day", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("InfluxDb:StepsToWrite has 'first'", StringComparison.Ordinal));
     }
 

@@ -73,9 +73,10 @@ public sealed class InfluxDbSinkRetryTests
         Assert.Equal(4, requests.Length);
         var gaps = requests.Zip(requests.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a.ReceivedAt, b.ReceivedAt)).ToArray();
 
-        // Equal jitter: at least half of 100, 200, 400 ms.
-        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(45), $"first gap {gaps[0]}");
-        Assert.True(gaps[2] >= TimeSpan.FromMilliseconds(190), $"third gap {gaps[2]}");
+        // Decorrelated jitter: one wait may be short, but the waits before the fourth attempt add up to
+        // 2.8 to 5.7 times the 100 ms base (a constant 100 ms would add up to 300 ms at most with its jitter).
+        var waited = gaps.Aggregate(TimeSpan.Zero, (sum, gap) => sum + gap);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(280), $"waited {waited.TotalMilliseconds:0} ms in all: {string.Join(", ", gaps.Select(g => g.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
         Assert.Equal(3, sink.Health.FailedRequests);
         Assert.Equal(InfluxDbSinkState.Healthy, sink.Health.State);
         Assert.Equal(9, sink.Health.WrittenPoints);
