@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using Confluent.Kafka;
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Host.Hosting;
 using Forecast.Host.Simulation;
 using Forecast.Ingestion.Kafka;
+using Forecast.Testing;
 
 namespace Forecast.Bench;
 

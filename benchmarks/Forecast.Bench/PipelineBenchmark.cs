@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Host.Hosting;
 using Forecast.Host.Simulation;
 using Forecast.Inference.Onnx;

@@ -4,6 +4,7 @@ using Forecast.Diagnostics;
 using Forecast.Host.Hosting;
 using Forecast.Host.Simulation;
 using Forecast.Inference.Onnx;
+using Forecast.Sinks.Embedded;
 using Orleans.Runtime.Placement;
 
 namespace Forecast.Bench;

@@ -19,12 +19,12 @@ internal sealed class KafkaOutputSink(IPredictionSink inner, KafkaIngestionOptio
     {
         await inner.WriteAsync(batch, cancellationToken);
         var deliveries = new List<Task>();
-        if (options.PredictionsTopic is { } predictions)
+        if (options.PredictionsTopic is { Length: > 0 } predictions)
         {
             deliveries.AddRange(batch.Predictions.Select(p => Produce(predictions, p.SensorId, p, cancellationToken)));
         }
 
-        if (options.AnomaliesTopic is { } anomalies)
+        if (options.AnomaliesTopic is { Length: > 0 } anomalies)
         {
             deliveries.AddRange(batch.Anomalies.Select(a => Produce(anomalies, a.SensorId, a, cancellationToken)));
         }

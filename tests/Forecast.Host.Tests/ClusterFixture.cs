@@ -1,5 +1,5 @@
 using Forecast.Abstractions;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Testing;
 
 namespace Forecast.Host.Tests;

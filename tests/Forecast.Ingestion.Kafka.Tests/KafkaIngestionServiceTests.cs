@@ -1,7 +1,8 @@
 using System.Text;
 using Confluent.Kafka;
 using Forecast.Abstractions;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
+using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

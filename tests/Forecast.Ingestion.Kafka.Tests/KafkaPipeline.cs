@@ -2,7 +2,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using ErrorCode = Confluent.Kafka.ErrorCode;
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

@@ -1,5 +1,5 @@
 using Forecast.Abstractions;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Host.Hosting;
 
 namespace Forecast.Testing;

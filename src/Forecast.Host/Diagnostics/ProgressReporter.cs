@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Host.Simulation;
 using Forecast.Inference.Onnx;
 

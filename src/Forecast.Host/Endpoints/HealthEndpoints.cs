@@ -1,5 +1,5 @@
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Inference.Onnx;
 using Forecast.Ingestion.Kafka;
 using Forecast.Sinks.InfluxDb;

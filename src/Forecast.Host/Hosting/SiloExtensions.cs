@@ -1,9 +1,8 @@
 using System.Net;
-using Forecast.Abstractions;
 using Forecast.Grains;
 using Forecast.Diagnostics;
-using Forecast.Host.Embedded;
 using Forecast.Inference.Onnx;
+using Forecast.Sinks.Embedded;
 using Forecast.Sinks.InfluxDb;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -141,12 +140,4 @@ internal static class SiloExtensions
         builder.Configuration.GetSection(InfluxDbSinkOptions.SectionName).Exists()
             ? builder.AddInfluxDbSink()
             : builder.AddEmbeddedStore();
-
-    /// <summary>The in-memory store as the prediction sink (the default without InfluxDB).</summary>
-    public static IHostApplicationBuilder AddEmbeddedStore(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<EmbeddedStore>();
-        builder.Services.AddSingleton<IPredictionSink>(sp => sp.GetRequiredService<EmbeddedStore>());
-        return builder;
-    }
 }

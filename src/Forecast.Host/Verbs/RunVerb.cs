@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Forecast.Diagnostics;
 using Forecast.Host.Diagnostics;
-using Forecast.Host.Embedded;
+using Forecast.Sinks.Embedded;
 using Forecast.Host.Endpoints;
 using Forecast.Host.Hosting;
 using Forecast.Host.Simulation;

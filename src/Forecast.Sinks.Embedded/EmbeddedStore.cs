@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Forecast.Abstractions;
 
-namespace Forecast.Host.Embedded;
+namespace Forecast.Sinks.Embedded;
 
 /// <summary>
 /// The default <see cref="IPredictionSink"/> when no InfluxDB is configured: the latest prediction of
@@ -9,7 +9,7 @@ namespace Forecast.Host.Embedded;
 /// A prediction issued at or before one already held for its sensor is an idempotent rewrite and is
 /// counted as such, which is how replays show up.
 /// </summary>
-internal sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionSink
+public sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionSink
 {
     private readonly ConcurrentDictionary<string, Entry> _latest = new(StringComparer.Ordinal);
     private readonly Queue<Anomaly> _anomalies = new();
@@ -17,14 +17,19 @@ internal sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionS
     private long _rewrites;
     private long _anomalyCount;
 
+    /// <summary>Predictions stored (a newer one per sensor replaces the one before).</summary>
     public long Predictions => Interlocked.Read(ref _predictions);
 
+    /// <summary>Predictions not newer than the one held for their sensor: idempotent rewrites, such as replays.</summary>
     public long Rewrites => Interlocked.Read(ref _rewrites);
 
+    /// <summary>Anomaly events received.</summary>
     public long Anomalies => Interlocked.Read(ref _anomalyCount);
 
+    /// <summary>Sensors with a prediction held.</summary>
     public int Sensors => _latest.Count;
 
+    /// <inheritdoc />
     public ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken = default)
     {
         foreach (var prediction in batch.Predictions)
@@ -76,8 +81,10 @@ internal sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionS
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The latest prediction held for <paramref name="sensorId"/>, or null.</summary>
     public Prediction? Latest(string sensorId) => _latest.TryGetValue(sensorId, out var entry) ? entry.Latest : null;
 
+    /// <summary>The most recent anomalies, newest first, at most <paramref name="count"/>.</summary>
     public IReadOnlyList<Anomaly> RecentAnomalies(int count)
     {
         lock (_anomalies)

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Forecast.Ingestion.Kafka;
+namespace Forecast.Testing;
 
 /// <summary>
 /// librdkafka's built-in mock cluster: a Kafka-protocol broker set on loopback that lives as long as

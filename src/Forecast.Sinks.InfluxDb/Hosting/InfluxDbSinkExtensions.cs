@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Forecast.Abstractions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -26,10 +27,20 @@ public static class InfluxDbSinkExtensions
     public static IHostApplicationBuilder AddInfluxDbSink(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        services.AddOptions<InfluxDbSinkOptions>()
-            .Bind(builder.Configuration.GetSection(InfluxDbSinkOptions.SectionName))
-            .ValidateOnStart();
+        builder.Services.AddInfluxDbSink(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>The same from <paramref name="configuration"/>'s <c>InfluxDb</c> section.</summary>
+    public static IServiceCollection AddInfluxDbSink(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddInfluxDbSink(options => options.Bind(configuration.GetSection(InfluxDbSinkOptions.SectionName)));
+
+    /// <summary>The same with the options set by <paramref name="configure"/>, validated when the host starts.</summary>
+    public static IServiceCollection AddInfluxDbSink(this IServiceCollection services, Action<OptionsBuilder<InfluxDbSinkOptions>> configure)
+    {
+        var options = services.AddOptions<InfluxDbSinkOptions>();
+        configure(options);
+        options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxDbSinkOptions>, InfluxDbSinkOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => InfluxDbSink.Create(
@@ -40,6 +51,6 @@ public static class InfluxDbSinkExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<InfluxDbSink>().Health);
         services.RemoveAll<IPredictionSink>();
         services.AddSingleton<IPredictionSink>(sp => sp.GetRequiredService<InfluxDbSink>());
-        return builder;
+        return services;
     }
 }
