@@ -1,5 +1,4 @@
 using Forecast.Sinks.InfluxDb;
-using Forecast.Testing;
 
 namespace Forecast.Bench.Tests;
 

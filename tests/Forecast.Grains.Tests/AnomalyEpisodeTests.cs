@@ -1,5 +1,3 @@
-using Forecast.Abstractions;
-
 namespace Forecast.Grains.Tests;
 
 public sealed class AnomalyEpisodeTests

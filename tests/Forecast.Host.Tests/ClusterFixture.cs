@@ -1,6 +1,4 @@
-using Forecast.Abstractions;
 using Forecast.Sinks.Embedded;
-using Forecast.Testing;
 
 namespace Forecast.Host.Tests;
 

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
-using Forecast.Testing;
-
 namespace Forecast.Host.Tests;
 
 /// <summary>The README's main command, run as the real executable.</summary>

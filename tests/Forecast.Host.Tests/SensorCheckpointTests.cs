@@ -1,6 +1,4 @@
-using Forecast.Abstractions;
 using Forecast.Grains;
-using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Placement;
 using Orleans.Storage;

@@ -1,6 +1,4 @@
-using Forecast.Abstractions;
 using Forecast.Host.Simulation;
-using Xunit.Abstractions;
 
 namespace Forecast.Host.Tests;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Forecast.Abstractions;
 
 namespace Forecast.Inference.Onnx.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Forecast.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Forecast.Inference.Onnx.Tests;

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
-
-using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

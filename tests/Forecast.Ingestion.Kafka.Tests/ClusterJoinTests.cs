@@ -1,7 +1,4 @@
 using System.Text.RegularExpressions;
-using Xunit.Abstractions;
-
-using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

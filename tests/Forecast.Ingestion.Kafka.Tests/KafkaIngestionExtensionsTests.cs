@@ -1,4 +1,3 @@
-using Forecast.Abstractions;
 using Forecast.Sinks.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

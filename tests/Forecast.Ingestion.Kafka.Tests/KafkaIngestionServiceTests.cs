@@ -1,10 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
-using Forecast.Abstractions;
 using Forecast.Sinks.Embedded;
-using Forecast.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit.Abstractions;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

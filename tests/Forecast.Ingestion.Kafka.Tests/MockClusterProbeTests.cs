@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

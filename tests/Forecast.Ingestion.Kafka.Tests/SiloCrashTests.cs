@@ -2,10 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
-using Xunit.Abstractions;
 using ErrorCode = Confluent.Kafka.ErrorCode;
-
-using Forecast.Testing;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Forecast.Abstractions;
-
-using Forecast.Testing;
 
 namespace Forecast.Sinks.InfluxDb.Tests;
 

@@ -1,5 +1,3 @@
-using Forecast.Testing;
-
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>The tests that share one real influxd.</summary>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 
-using Forecast.Testing;
-
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>InfluxDB dies mid-run and comes back: nothing is lost, the buffer stays bounded, writes resume.</summary>

@@ -1,7 +1,3 @@
-using Forecast.Abstractions;
-
-using Forecast.Testing;
-
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>The sink against a real InfluxDB 1.x, read back with InfluxQL.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Forecast.Abstractions;
 
 namespace Forecast.Sinks.InfluxDb.Tests;
 

@@ -4,8 +4,6 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 
-using Forecast.Testing;
-
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>A request the stub received; gzip bodies are already decompressed.</summary>

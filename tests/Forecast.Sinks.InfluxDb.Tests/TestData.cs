@@ -1,5 +1,3 @@
-using Forecast.Abstractions;
-
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>Deterministic predictions, readings and anomalies, as grains would produce them.</summary>

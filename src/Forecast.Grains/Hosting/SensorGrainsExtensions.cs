@@ -1,6 +1,6 @@
+using Forecast.Abstractions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -31,14 +31,8 @@ public static class SensorGrainsExtensions
         Action<OptionsBuilder<AnomalyOptions>>? configureAnomaly = null,
         Action<OptionsBuilder<SensorOptions>>? configureSensors = null)
     {
-        var anomaly = services.AddOptions<AnomalyOptions>();
-        configureAnomaly?.Invoke(anomaly);
-        anomaly.ValidateOnStart();
-        var sensors = services.AddOptions<SensorOptions>();
-        configureSensors?.Invoke(sensors);
-        sensors.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnomalyOptions>, AnomalyOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SensorOptions>, SensorOptionsValidator>());
+        services.AddValidatedOptions<AnomalyOptions, AnomalyOptionsValidator>(configureAnomaly);
+        services.AddValidatedOptions<SensorOptions, SensorOptionsValidator>(configureSensors);
         return services;
     }
 }

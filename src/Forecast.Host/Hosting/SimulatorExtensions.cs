@@ -1,6 +1,6 @@
+using Forecast.Abstractions;
 using Forecast.Diagnostics;
 using Forecast.Host.Simulation;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Forecast.Host.Hosting;
@@ -10,10 +10,8 @@ internal static class SimulatorExtensions
 {
     public static IHostApplicationBuilder AddSimulator(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SimulatorOptions>()
-            .Bind(builder.Configuration.GetSection(SimulatorOptions.SectionName))
-            .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulatorOptions>, SimulatorOptionsValidator>());
+        builder.Services.AddValidatedOptions<SimulatorOptions, SimulatorOptionsValidator>(
+            options => options.Bind(builder.Configuration.GetSection(SimulatorOptions.SectionName)));
         builder.Services.AddSingleton(sp => new ReadingDriver(
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<PipelineMetrics>(),

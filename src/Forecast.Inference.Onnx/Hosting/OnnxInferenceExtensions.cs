@@ -28,10 +28,7 @@ public static partial class OnnxInferenceExtensions
     /// </summary>
     public static IServiceCollection AddOnnxInference(this IServiceCollection services, Action<OptionsBuilder<OnnxInferenceOptions>>? configure = null)
     {
-        var options = services.AddOptions<OnnxInferenceOptions>();
-        configure?.Invoke(options);
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OnnxInferenceOptions>, OnnxInferenceOptionsValidator>());
+        services.AddValidatedOptions<OnnxInferenceOptions, OnnxInferenceOptionsValidator>(configure);
         services.TryAddSingleton(sp => LoadModel(
             sp.GetRequiredService<IOptions<OnnxInferenceOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OnnxModel))));

@@ -1,8 +1,6 @@
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,21 +18,14 @@ public static class KafkaIngestionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKafkaIngestion(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddKafkaIngestion(builder.Configuration);
+        builder.Services.AddKafkaIngestion(options => options.Bind(builder.Configuration.GetSection(KafkaIngestionOptions.SectionName)));
         return builder;
     }
-
-    /// <summary>The same from <paramref name="configuration"/>'s <c>Kafka</c> section.</summary>
-    public static IServiceCollection AddKafkaIngestion(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddKafkaIngestion(options => options.Bind(configuration.GetSection(KafkaIngestionOptions.SectionName)));
 
     /// <summary>The same with the options set by <paramref name="configure"/>, validated when the host starts.</summary>
     public static IServiceCollection AddKafkaIngestion(this IServiceCollection services, Action<OptionsBuilder<KafkaIngestionOptions>> configure)
     {
-        var options = services.AddOptions<KafkaIngestionOptions>();
-        configure(options);
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaIngestionOptions>, KafkaIngestionOptionsValidator>());
+        services.AddValidatedOptions<KafkaIngestionOptions, KafkaIngestionOptionsValidator>(configure);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<KafkaIngestionOptions>>().Value);
         services.AddSingleton(sp => new ReadingDecoder(sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DeadLetterPublisher(

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Forecast.Abstractions;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -27,21 +26,14 @@ public static class InfluxDbSinkExtensions
     public static IHostApplicationBuilder AddInfluxDbSink(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddInfluxDbSink(builder.Configuration);
+        builder.Services.AddInfluxDbSink(options => options.Bind(builder.Configuration.GetSection(InfluxDbSinkOptions.SectionName)));
         return builder;
     }
-
-    /// <summary>The same from <paramref name="configuration"/>'s <c>InfluxDb</c> section.</summary>
-    public static IServiceCollection AddInfluxDbSink(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddInfluxDbSink(options => options.Bind(configuration.GetSection(InfluxDbSinkOptions.SectionName)));
 
     /// <summary>The same with the options set by <paramref name="configure"/>, validated when the host starts.</summary>
     public static IServiceCollection AddInfluxDbSink(this IServiceCollection services, Action<OptionsBuilder<InfluxDbSinkOptions>> configure)
     {
-        var options = services.AddOptions<InfluxDbSinkOptions>();
-        configure(options);
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxDbSinkOptions>, InfluxDbSinkOptionsValidator>());
+        services.AddValidatedOptions<InfluxDbSinkOptions, InfluxDbSinkOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => InfluxDbSink.Create(
             sp.GetRequiredService<IOptions<InfluxDbSinkOptions>>().Value,
