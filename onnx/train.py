@@ -36,7 +36,7 @@ Exit status: 0 ok, 1 bad input or failed checks, 2 torch/onnx missing. Use /usr/
 
 import sys
 
-from workshop import StatefulLstm, fmt, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
+from workshop import StatefulLstm, fmt, gradient_step, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
 
 import numpy as np
 import onnx
@@ -397,11 +397,7 @@ def train_window(model, data, args, log):
         for start in range(0, len(order), args.batch):
             idx = torch.from_numpy(order[start:start + args.batch])
             loss = ((model(x[idx]) - y[idx]) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            total += loss.item() * len(idx)
+            total += gradient_step(model, opt, loss) * len(idx)
         return total / len(order)
 
     return early_stopping(model, epoch, validate, args, log)
@@ -478,11 +474,7 @@ def train_window_crops(model, data, args, log):
                 continue
             out = model.sequence(x[rows])[:, m - 1:]
             loss = (((out - y[rows]) ** 2).mean(dim=2) * weight).sum() / float((weight > 0).sum())
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            total += loss.item()
+            total += gradient_step(model, opt, loss)
             count += 1
         sched.step()
         return total / max(count, 1)
@@ -536,12 +528,8 @@ def train_stateful(model, data, args, log):
             for t in range(0, xs.shape[1], args.chunk):
                 out, state = model.sequence(xs[:, t:t + args.chunk], state)
                 loss = ((out - ys[:, t:t + args.chunk]) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
+                total += gradient_step(model, opt, loss)
                 state = tuple(s.detach() for s in state)
-                total += loss.item()
                 count += 1
         return total / max(count, 1)
 

@@ -23,7 +23,7 @@ The contract the serving side relies on (see onnx/README.md):
 
 import sys
 
-from workshop import StatefulLstm, fmt, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
+from workshop import StatefulLstm, fmt, gradient_step, seed_everything, write_json  # first: exits 2 with advice when torch or onnx is missing
 
 import numpy as np
 import onnx
@@ -204,13 +204,9 @@ def train_epoch(model, opt, raw, noise, args, rng):
                 continue
             squared = (yhat[:, skip:] - y[:, t0 + skip:t0 + args.chunk]) ** 2
             loss = (squared * weight).sum() / (float((weight > 0).sum()) * HORIZON)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            total += gradient_step(model, opt, loss)
             # Carry the state forward but cut the graph (truncated BPTT).
             state = tuple(s.detach() for s in state)
-            total += loss.item()
             count += 1
     return total / max(count, 1)
 

@@ -44,6 +44,15 @@ def fmt(a):
     return [float(f"{v:.9g}") for v in np.asarray(a, dtype=np.float32).ravel()]
 
 
+def gradient_step(model, opt, loss):
+    """One optimiser step on loss with the gradient norm clipped to 1; returns the loss as a float."""
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss.item()
+
+
 class StatefulLstm(nn.Module):
     """LSTM + linear head; exported with (h0, c0) in and (hn, cn) out."""
 

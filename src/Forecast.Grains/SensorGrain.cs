@@ -1,6 +1,4 @@
 using Forecast.Abstractions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Runtime.Placement;
 using Orleans.Storage;
 

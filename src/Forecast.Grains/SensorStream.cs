@@ -1,5 +1,4 @@
 using Forecast.Abstractions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Forecast.Grains;

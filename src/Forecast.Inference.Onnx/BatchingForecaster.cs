@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Forecast.Abstractions;
-using Microsoft.Extensions.Logging;
 
 namespace Forecast.Inference.Onnx;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using ErrorCode = Confluent.Kafka.ErrorCode;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Forecast.Ingestion.Kafka;
 

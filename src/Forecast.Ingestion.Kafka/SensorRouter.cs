@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
 using Polly;
 using Polly.Retry;

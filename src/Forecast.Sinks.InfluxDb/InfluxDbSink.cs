@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Forecast.Abstractions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Retry;

@@ -1,10 +1,9 @@
+using static Forecast.Grains.Tests.SensorTestData;
+
 namespace Forecast.Grains.Tests;
 
 public sealed class SensorStreamDriftTests
 {
-    private const string Sensor = "plant-1/pump-7:temp";
-    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task ApplyAsync_RefitsTheScalerAndRewarmsFromTheRing_WhenTheLevelTrendsAway()
     {

@@ -1,9 +1,9 @@
+using static Forecast.Grains.Tests.SensorTestData;
+
 namespace Forecast.Grains.Tests;
 
 public sealed class SensorStreamTests
 {
-    private const string Sensor = "plant-1/pump-7:temp";
-    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
     private readonly PersistenceForecaster _forecaster = new();
     private readonly SensorStream _stream = new(Sensor, new AnomalyOptions());
 

@@ -1,5 +1,4 @@
 using Forecast.Grains;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Placement;
 using Orleans.Storage;
 

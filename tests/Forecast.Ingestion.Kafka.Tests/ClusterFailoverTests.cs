@@ -11,13 +11,9 @@ public sealed class ClusterFailoverTests(RedisFixture redis, ITestOutputHelper o
         // librdkafka's mock cluster keeps about 5 MB per partition of its 4: the readings and the
         // predictions (about 1 KB each) must stay within that of the consumers, so 12 readings per sensor
         // at a rate this 2-core machine's three silos keep up with.
-        const int Sensors = 10_000;
-        const int PerSensor = 12;
         var started = Stopwatch.GetTimestamp();
-        using var cluster = KafkaMockCluster.Start();
-        var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 2_000, TimeSpan.FromMilliseconds(500));
-        using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
+        using var traffic = new SteadyTraffic(sensors: 10_000, perSensor: 12, slice: 2_000).Start();
+        var (cluster, readings, produce, topics) = (traffic.Cluster, traffic.Readings, traffic.Production, traffic.Topics);
         var clustering = ForecastProcess.Clustered(redis.ConnectionString, "failover");
         using var first = ForecastProcess.Run(cluster.BootstrapServers, clustering);
         using var second = ForecastProcess.Run(cluster.BootstrapServers, clustering);

@@ -8,14 +8,9 @@ public sealed class ClusterJoinTests(RedisFixture redis, ITestOutputHelper outpu
     [Fact]
     public async Task Cluster_MovesPartitionsAndSensorsToAJoiningSilo_WithoutLossOrDoubleApplication()
     {
-        const int Sensors = 200;
-        const int PerSensor = 240;
-        using var cluster = KafkaMockCluster.Start();
-        var readings = Traffic.Readings(Sensors, PerSensor).ToList();
-
         // 48 s of steady traffic, so the join and the moves happen mid-stream even on a busy machine.
-        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 500, TimeSpan.FromMilliseconds(500));
-        using var topics = new SiloCrashTests.TopicProbe(cluster.BootstrapServers).Start();
+        using var traffic = new SteadyTraffic(sensors: 200, perSensor: 240, slice: 500).Start();
+        var (cluster, readings, produce, topics) = (traffic.Cluster, traffic.Readings, traffic.Production, traffic.Topics);
         string[] settings = [.. ForecastProcess.Clustered(redis.ConnectionString, "join"), "--Logging:LogLevel:Forecast.Grains.SensorGrain", "Debug"];
         using var first = ForecastProcess.Run(cluster.BootstrapServers, settings);
         using var second = ForecastProcess.Run(cluster.BootstrapServers, settings);

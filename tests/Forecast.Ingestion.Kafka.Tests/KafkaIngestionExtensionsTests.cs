@@ -1,6 +1,4 @@
 using Forecast.Sinks.Embedded;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

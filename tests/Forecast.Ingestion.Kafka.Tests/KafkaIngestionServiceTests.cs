@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using Forecast.Sinks.Embedded;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

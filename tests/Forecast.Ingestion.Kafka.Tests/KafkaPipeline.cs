@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using ErrorCode = Confluent.Kafka.ErrorCode;
 using Forecast.Diagnostics;
 using Forecast.Sinks.Embedded;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Forecast.Ingestion.Kafka.Tests;
 

@@ -15,13 +15,9 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
     public async Task Silo_KilledMidStream_ResumesFromTheCommittedWatermark_AndLosesNothing()
     {
         // Small enough that librdkafka's mock cluster keeps every prediction: it trims each partition's log at about 8 MB.
-        const int Sensors = 200;
-        const int PerSensor = 60;
-        using var cluster = KafkaMockCluster.Start();
-        var readings = Traffic.Readings(Sensors, PerSensor).ToList();
         // 24 s of steady traffic, so the kill lands mid-stream, not after a silo that caught up on a backlog.
-        var produce = Traffic.ProduceSteadilyAsync(cluster.BootstrapServers, readings, 250, TimeSpan.FromMilliseconds(500));
-        using var topics = new TopicProbe(cluster.BootstrapServers).Start();
+        using var traffic = new SteadyTraffic(sensors: 200, perSensor: 60, slice: 250).Start();
+        var (cluster, readings, produce, topics) = (traffic.Cluster, traffic.Readings, traffic.Production, traffic.Topics);
 
         using (var first = ForecastProcess.Run(cluster.BootstrapServers))
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Abstractions;
 
@@ -14,6 +13,16 @@ public abstract class OptionsValidator<TOptions> : IValidateOptions<TOptions>
     {
         var failures = Failures(options).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> when they pass; otherwise an <see cref="OptionsValidationException"/> with
+    /// every message, the same one a silo throws at start. For code that binds options without a host.
+    /// </summary>
+    public TOptions Checked(TOptions options)
+    {
+        var result = Validate(Options.DefaultName, options);
+        return result.Failed ? throw new OptionsValidationException(Options.DefaultName, typeof(TOptions), result.Failures) : options;
     }
 
     /// <summary>What is wrong with <paramref name="options"/>, one message per problem.</summary>

@@ -1,7 +1,6 @@
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
 using Forecast.Host.Simulation;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Host.Hosting;
 

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Forecast.Abstractions;
 
 namespace Forecast.Host.Hosting;
 
@@ -9,14 +9,7 @@ namespace Forecast.Host.Hosting;
 /// </summary>
 internal static class ValidatedOptions
 {
-    public static T Get<T>(IConfiguration configuration, string section, IValidateOptions<T> validator)
+    public static T Get<T>(IConfiguration configuration, string section, OptionsValidator<T> validator)
         where T : class, new() =>
-        Check(validator, configuration.GetSection(section).Get<T>() ?? new T());
-
-    public static T Check<T>(IValidateOptions<T> validator, T options)
-        where T : class
-    {
-        var result = validator.Validate(Options.DefaultName, options);
-        return result.Failed ? throw new OptionsValidationException(Options.DefaultName, typeof(T), result.Failures) : options;
-    }
+        validator.Checked(configuration.GetSection(section).Get<T>() ?? new T());
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Forecast.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Host.Simulation;
 

@@ -51,7 +51,7 @@ internal static class EvaluateVerb
                 ScoreTo = parse.GetValue(scoreTo),
                 AnomaliesOut = parse.GetValue(anomaliesOut),
             };
-            ValidatedOptions.Check(new EvaluationOptionsValidator(), options);
+            new EvaluationOptionsValidator().Checked(options);
             var configuration = ForecastHostBuilder.Create(VerbConfiguration.Arguments(parse)).Configuration;
             await Evaluator.RunAsync(
                 options,

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Host.Verbs;
 

@@ -1,9 +1,5 @@
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Ingestion.Kafka;
 

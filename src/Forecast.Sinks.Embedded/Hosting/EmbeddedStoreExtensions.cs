@@ -1,7 +1,5 @@
 using Forecast.Abstractions;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 
 namespace Forecast.Sinks.Embedded;
 

@@ -1,10 +1,6 @@
 using System.Diagnostics.Metrics;
 using Forecast.Abstractions;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Forecast.Sinks.InfluxDb;
 
