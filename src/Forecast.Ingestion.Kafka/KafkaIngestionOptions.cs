@@ -55,6 +55,8 @@ public sealed class KafkaIngestionOptions
     /// <summary>Readings older than this are dead-lettered. Default 3,650 days.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(3650);
 
+    internal ReadingLimits Limits => new(MaxMessageBytes, MaxFuture, MaxAge);
+
     /// <summary>How long a revoke or a shutdown waits for in-flight readings before committing what is done. Default 30 s.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -6,7 +6,7 @@ namespace Forecast.Ingestion.Kafka.Tests;
 public sealed class ReadingDecoderTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
-    private readonly ReadingDecoder _decoder = new(new KafkaIngestionOptions(), new FakeTimeProvider(Now));
+    private readonly ReadingDecoder _decoder = new(new KafkaIngestionOptions().Limits, new FakeTimeProvider(Now));
 
     [Fact]
     public void Decode_ReadsAJsonReading_WithAnIsoTimestamp()

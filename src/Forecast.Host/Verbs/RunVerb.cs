@@ -7,7 +7,10 @@ using Forecast.Sinks.Embedded;
 using Forecast.Host.Endpoints;
 using Forecast.Host.Hosting;
 using Forecast.Host.Simulation;
+using Forecast.Ingestion;
+using Forecast.Ingestion.Http;
 using Forecast.Ingestion.Kafka;
+using Forecast.Ingestion.Mqtt;
 
 namespace Forecast.Host.Verbs;
 
@@ -16,7 +19,8 @@ internal static class RunVerb
 {
     public const string Description =
         "One silo with embedded defaults: the built-in simulator, the bundled model and the in-memory store; " +
-        "with --kafka it consumes readings from Kafka instead. Prints progress every 5 s and a JSON summary on exit.";
+        "with --kafka it consumes readings from Kafka instead. Devices may also write over HTTP (POST /api/v2/write, /readings) " +
+        "and MQTT (--Mqtt:Server). Prints progress every 5 s and a JSON summary on exit.";
 
     public static Command Create() => Configure(new Command("run", Description));
 
@@ -24,7 +28,7 @@ internal static class RunVerb
     public static T Configure<T>(T command)
         where T : Command
     {
-        command.Options.Add(new KeyOption("--sensors", "Simulator:Sensors", "Simulated sensors (default 1,000)", "N"));
+        command.Options.Add(new KeyOption("--sensors", "Simulator:Sensors", "Simulated sensors (default 1,000; 0: none, readings come from Kafka, HTTP or MQTT only)", "N"));
         command.Options.Add(new KeyOption("--interval", "Simulator:Interval", "Time between two readings of one simulated sensor (default 1s)", "DURATION", duration: true));
         command.Options.Add(new KeyOption("--seed", "Simulator:Seed", "Seed of the simulated sensors (default 42)", "N"));
         command.Options.Add(new KeyOption("--in-flight", "Simulator:MaxInFlight", "Simulator grain calls in flight at most (default 2,000)", "N"));
@@ -34,6 +38,7 @@ internal static class RunVerb
         command.Options.Add(new KeyOption("--max-wait", "Inference:MaxWait", "How long a batch waits to fill (default 200us)", "DURATION", duration: true));
         command.Options.Add(new KeyOption("--kafka", "Kafka:BootstrapServers", "Consume readings from these Kafka brokers instead of simulating them", "BOOTSTRAP"));
         command.Options.Add(new KeyOption("--topic", "Kafka:Topic", "Readings topic (default sensor-readings)", "TOPIC"));
+        command.Options.Add(new KeyOption("--mqtt", "Mqtt:Server", "Also take readings from this MQTT broker (HOST:PORT), topic --Mqtt:Topic (default devices/+/readings)", "HOST:PORT"));
         command.Options.Add(new KeyOption("--urls", "Urls", "Where the HTTP endpoints listen (default http://127.0.0.1:8080)", "URLS"));
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((parse, _) => RunAsync(VerbConfiguration.Arguments(parse)));
@@ -50,9 +55,17 @@ internal static class RunVerb
         {
             builder.AddKafkaIngestion();
         }
-        else
+        else if (builder.Configuration.GetValue<int?>("Simulator:Sensors") != 0)
         {
             builder.AddSimulator();
+        }
+
+        // The edge: with Kafka its readings are produced to the readings topic, else handed to the grains.
+        builder.Services.AddGrainReadingWriter();
+        builder.AddHttpIngestion();
+        if (builder.Configuration.GetSection(MqttIngestionOptions.SectionName).Exists())
+        {
+            builder.AddMqttIngestion();
         }
 
         builder.Services.AddHostedService<ProgressReporter>();
@@ -61,6 +74,7 @@ internal static class RunVerb
         await using var host = builder.Build();
         host.MapHealthEndpoints();
         host.MapSensorEndpoints();
+        host.MapHttpIngestion();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync();
@@ -86,6 +100,10 @@ internal static class RunVerb
             sensors = store?.Sensors,
             injectedAnomalies = host.Services.GetService<SimulatorService>()?.Injected,
             deadLettered = host.Services.GetService<KafkaIngestionService>()?.DeadLettered,
+            httpRequests = host.Services.GetRequiredService<HttpIngestion>().Accepted,
+            httpRefused = host.Services.GetRequiredService<HttpIngestion>().Refused,
+            mqttMessages = host.Services.GetService<MqttIngestionService>()?.Messages,
+            mqttDeadLettered = host.Services.GetService<MqttIngestionService>()?.DeadLettered,
             ignored = metrics.Ignored,
             failedCalls = metrics.FailedCalls,
             seconds = Math.Round(seconds, 1),

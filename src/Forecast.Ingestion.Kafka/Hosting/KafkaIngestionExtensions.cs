@@ -23,7 +23,7 @@ public static class KafkaIngestionExtensions
     {
         services.AddValidatedOptions<KafkaIngestionOptions, KafkaIngestionOptionsValidator>(configure);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<KafkaIngestionOptions>>().Value);
-        services.AddSingleton(sp => new ReadingDecoder(sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ReadingDecoder(sp.GetRequiredService<KafkaIngestionOptions>().Limits, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DeadLetterPublisher(
             sp.GetRequiredService<KafkaIngestionOptions>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DeadLetterPublisher>>()));
         services.AddSingleton(sp => new SensorRouter(
@@ -33,6 +33,8 @@ public static class KafkaIngestionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SensorRouter>>(),
             sp.GetService<ILocalSiloDetails>()?.SiloAddress));
+        // Readings that come in at the edge (HTTP, MQTT) go to the readings topic, and from there to the silos.
+        services.AddSingleton<IReadingWriter>(sp => new KafkaReadingWriter(sp.GetRequiredService<KafkaIngestionOptions>()));
         services.AddSingleton(CreateService);
         services.AddHostedService(sp => sp.GetRequiredService<KafkaIngestionService>());
         DecorateSink(services);

@@ -1,6 +1,6 @@
 using Forecast.Abstractions;
 
-namespace Forecast.Ingestion.Kafka;
+namespace Forecast.Ingestion;
 
 /// <summary>The readings of one message, or why the message is refused.</summary>
 internal readonly record struct DecodeResult(IReadOnlyList<SensorReading> Readings, string? Reason, string? Detail)

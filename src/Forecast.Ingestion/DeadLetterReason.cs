@@ -1,4 +1,4 @@
-namespace Forecast.Ingestion.Kafka;
+namespace Forecast.Ingestion;
 
 /// <summary>Why a message was dead-lettered; the value of the <c>forecast.reason</c> header.</summary>
 public static class DeadLetterReason
@@ -6,7 +6,7 @@ public static class DeadLetterReason
     /// <summary>The message has no value.</summary>
     public const string Empty = "empty";
 
-    /// <summary>The message is larger than <see cref="KafkaIngestionOptions.MaxMessageBytes"/>.</summary>
+    /// <summary>The message is larger than <see cref="ReadingLimits.MaxMessageBytes"/>.</summary>
     public const string Oversized = "oversized";
 
     /// <summary>The value starts like JSON but does not parse.</summary>

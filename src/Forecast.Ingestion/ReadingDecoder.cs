@@ -4,40 +4,48 @@ using System.Text;
 using System.Text.Json;
 using Forecast.Abstractions;
 
-namespace Forecast.Ingestion.Kafka;
+namespace Forecast.Ingestion;
 
 /// <summary>
-/// Turns one Kafka message (raw bytes) into readings, or refuses it with a reason. Payloads:
+/// Turns one message (a Kafka value, an HTTP body, an MQTT payload) into readings, or refuses it with a
+/// reason: every way in shares this one parser. Payloads:
 /// a JSON reading <c>{"sensor":"pump-7/temp","ts":"2026-11-29T10:00:00Z","value":71.3}</c> (<c>ts</c> may
-/// be epoch milliseconds; <c>sensor</c> defaults to the message key), a JSON array of them, or InfluxDB
+/// be epoch milliseconds; <c>sensor</c> defaults to the key: the Kafka key, or the sensor an MQTT topic names), a JSON array of them, or InfluxDB
 /// line protocol. A message with any bad reading is refused whole, so none of it is half applied.
 /// </summary>
-internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider clock)
+internal sealed class ReadingDecoder(ReadingLimits limits, TimeProvider clock)
 {
     public const int MaxSensorIdLength = 256;
     public const double MaxMagnitude = 1e15;
 
     private static readonly JsonDocumentOptions Json = new() { MaxDepth = 2 };
 
-    public DecodeResult Decode(byte[]? key, byte[]? value, DateTimeOffset messageTime)
+    /// <summary>
+    /// The readings of <paramref name="value"/>; <paramref name="messageTime"/> stands in for a missing line
+    /// protocol timestamp, whose unit is <paramref name="precision"/>.
+    /// </summary>
+    public DecodeResult Decode(byte[]? key, byte[]? value, DateTimeOffset messageTime, TimestampPrecision precision = TimestampPrecision.Nanoseconds) =>
+        DecodeFor(key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : null, value, messageTime, precision);
+
+    /// <summary>The same, with <paramref name="key"/> the sensor of readings that name none (an MQTT topic's sensor, say).</summary>
+    public DecodeResult DecodeFor(string? key, byte[]? value, DateTimeOffset messageTime, TimestampPrecision precision = TimestampPrecision.Nanoseconds)
     {
         if (value is null || value.Length == 0)
         {
             return DecodeResult.Refuse(DeadLetterReason.Empty, "The message has no value.");
         }
 
-        if (value.Length > options.MaxMessageBytes)
+        if (value.Length > limits.MaxMessageBytes)
         {
-            return DecodeResult.Refuse(DeadLetterReason.Oversized, $"The message is {value.Length} bytes; at most {options.MaxMessageBytes} are accepted.");
+            return DecodeResult.Refuse(DeadLetterReason.Oversized, $"The message is {value.Length} bytes; at most {limits.MaxMessageBytes} are accepted.");
         }
 
         try
         {
-            var keyText = key is { Length: > 0 } ? Encoding.UTF8.GetString(key) : null;
             var start = value.AsSpan().TrimStart(" \t\r\n"u8);
             var readings = start.Length > 0 && start[0] is (byte)'{' or (byte)'['
-                ? DecodeJson(value, keyText)
-                : LineProtocol.Parse(Encoding.UTF8.GetString(value), keyText, messageTime);
+                ? DecodeJson(value, key)
+                : LineProtocol.Parse(Encoding.UTF8.GetString(value), key, messageTime, precision);
             var now = clock.GetUtcNow();
             foreach (var reading in readings)
             {
@@ -89,10 +97,10 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
             throw new RefusedMessageException(DeadLetterReason.ValueOutOfRange, $"Sensor {reading.SensorId}: |{reading.Value:G}| is above {MaxMagnitude:G}.");
         }
 
-        if (reading.Timestamp > now + options.MaxFuture || reading.Timestamp < now - options.MaxAge)
+        if (reading.Timestamp > now + limits.MaxFuture || reading.Timestamp < now - limits.MaxAge)
         {
             throw new RefusedMessageException(DeadLetterReason.TimestampOutOfRange,
-                $"Sensor {reading.SensorId}: timestamp {reading.Timestamp:O} is outside [{now - options.MaxAge:O}, {now + options.MaxFuture:O}].");
+                $"Sensor {reading.SensorId}: timestamp {reading.Timestamp:O} is outside [{now - limits.MaxAge:O}, {now + limits.MaxFuture:O}].");
         }
     }
 
@@ -182,22 +190,33 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
     /// InfluxDB line protocol, as Telegraf writes it: <c>measurement[,tag=v...] field=v[,field=v...] [timestamp-ns]</c>.
     /// The sensor id is the <c>sensor</c> tag (else the message key, else the measurement); each numeric
     /// field is one reading, and fields other than <c>value</c> get <c>/field</c> appended to the id.
-    /// Without a timestamp the message's own timestamp is used.
+    /// Without a timestamp the message's own timestamp is used. A refusal names the line by its number.
     /// </summary>
     internal static class LineProtocol
     {
-        public static List<SensorReading> Parse(string text, string? key, DateTimeOffset messageTime)
+        public static List<SensorReading> Parse(string text, string? key, DateTimeOffset messageTime, TimestampPrecision precision)
         {
             var readings = new List<SensorReading>();
+            var number = 0;
             foreach (var raw in text.Split('\n'))
             {
+                number++;
                 var line = raw.TrimEnd('\r').Trim();
                 if (line.Length == 0 || line[0] == '#')
                 {
                     continue;
                 }
 
-                ParseLine(line, key, messageTime, readings);
+                try
+                {
+                    ParseLine(line, key, messageTime, precision, readings);
+                }
+                catch (RefusedMessageException refused) when (number > 1 || text.Contains('\n'))
+                {
+                    // "Line 'text': problem" becomes "Line 3 'text': problem": a body of many lines names the bad one.
+                    var detail = refused.Message.StartsWith("Line '", StringComparison.Ordinal) ? $"Line {number} {refused.Message[5..]}" : $"Line {number}: {refused.Message}";
+                    throw new RefusedMessageException(refused.Reason, detail);
+                }
             }
 
             return readings.Count > 0
@@ -205,7 +224,7 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
                 : throw new RefusedMessageException(DeadLetterReason.Empty, "The line protocol holds no lines.");
         }
 
-        private static void ParseLine(string line, string? key, DateTimeOffset messageTime, List<SensorReading> readings)
+        private static void ParseLine(string line, string? key, DateTimeOffset messageTime, TimestampPrecision precision, List<SensorReading> readings)
         {
             var sections = SplitUnescaped(line, ' ');
             if (sections.Count is < 2 or > 3)
@@ -231,7 +250,7 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
             }
 
             sensor ??= key ?? measurement;
-            var timestamp = sections.Count == 3 ? ParseNanoseconds(sections[2], line) : messageTime;
+            var timestamp = sections.Count == 3 ? ParseTimestamp(sections[2], line, precision) : messageTime;
             var before = readings.Count;
             foreach (var field in SplitUnescaped(sections[1], ','))
             {
@@ -268,14 +287,21 @@ internal sealed class ReadingDecoder(KafkaIngestionOptions options, TimeProvider
                 : throw new RefusedMessageException(DeadLetterReason.InvalidLineProtocol, $"'{Shorten(text)}' is not a number.");
         }
 
-        private static DateTimeOffset ParseNanoseconds(string text, string line)
+        private static DateTimeOffset ParseTimestamp(string text, string line, TimestampPrecision precision)
         {
-            if (!Utf8Parser.TryParse(Encoding.ASCII.GetBytes(text), out long nanoseconds, out var consumed) || consumed != text.Length)
+            if (!Utf8Parser.TryParse(Encoding.ASCII.GetBytes(text), out long value, out var consumed) || consumed != text.Length)
             {
-                throw Invalid(line, $"timestamp '{Shorten(text)}' is not integer nanoseconds");
+                throw Invalid(line, $"timestamp '{Shorten(text)}' is not an integer ({precision.ToString().ToLowerInvariant()})");
             }
 
-            return DateTimeOffset.UnixEpoch.AddTicks(nanoseconds / 100);
+            try
+            {
+                return TimestampPrecisions.FromUnix(value, precision);
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+            {
+                throw new RefusedMessageException(DeadLetterReason.TimestampOutOfRange, $"Line '{Shorten(line)}': timestamp {text} ({precision.ToString().ToLowerInvariant()}) is outside years 1-9999.");
+            }
         }
 
         private static List<string> SplitUnescaped(string text, char separator)

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Forecast.Testing;
+
+/// <summary>A <c>forecast run</c> silo in its own process, with its output kept for failure messages.</summary>
+public sealed class ForecastProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ForecastProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                var text = _output.ToString();
+                return text.Length <= 20_000 ? text : text[^20_000..];
+            }
+        }
+    }
+
+    /// <summary>Lines of all the output so far that contain <paramref name="fragment"/>.</summary>
+    public int CountLines(string fragment)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n').Count(line => line.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Arguments that put a silo into a fresh cluster named <paramref name="name"/>-*, clustered through Redis.</summary>
+    public static string[] Clustered(string redis, string name) =>
+        ["--Orleans:Redis", redis, "--Orleans:ClusterId", $"{name}-{Guid.NewGuid():N}"];
+
+    /// <summary><c>forecast run --kafka</c> producing predictions to <c>sensor-predictions</c>, on free ports.</summary>
+    public static ForecastProcess Run(string bootstrapServers, params string[] extra) => Start(
+        [
+            "--kafka", bootstrapServers,
+            "--Kafka:PredictionsTopic", "sensor-predictions",
+            "--Kafka:Producer:batch.size", "16384",
+            // Predictions compress about 5 to 1, so the mock's partitions (about 5 MB each) hold that many more.
+            "--Kafka:Producer:compression.type", "lz4",
+            "--Kafka:Consumer:session.timeout.ms", "6000",
+            "--urls", "http://127.0.0.1:0",
+            .. extra,
+        ]);
+
+    /// <summary><c>forecast run</c> with <paramref name="arguments"/>, its Orleans ports free ones.</summary>
+    public static ForecastProcess Start(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "forecast.dll"), "run",
+            "--Orleans:SiloPort", FreePort.NextText(),
+            "--Orleans:GatewayPort", FreePort.NextText(),
+        }.Concat(arguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start forecast");
+        var silo = new ForecastProcess(process);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>SIGKILL: no shutdown hook runs, nothing is drained or committed.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            Kill();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
