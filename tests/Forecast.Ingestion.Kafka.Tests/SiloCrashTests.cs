@@ -75,6 +75,9 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         /// <summary>Whether the silos' group has committed every reading produced.</summary>
         public bool CaughtUp() => Committed() == Partitions(KafkaPipeline.Topic).Sum(High);
 
+        /// <summary>Readings stored in the readings topic (its high watermarks).</summary>
+        public long Produced() => Partitions(KafkaPipeline.Topic).Sum(High);
+
         /// <summary>Readings the silos' group has committed.</summary>
         public long Committed() => CommittedByPartition().Sum();
 
