@@ -45,7 +45,7 @@ public sealed class RunVerbTests
     }
 
     [Theory]
-    [InlineData("--sensors 0", "Simulator:Sensors")]
+    [InlineData("--sensors -1", "Simulator:Sensors")]
     [InlineData("--duration soon", "is not a duration")]
     [InlineData("--model /nonexistent/model", "does not exist")]
     [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]

@@ -9,7 +9,7 @@ internal sealed class SimulatorOptionsValidator : OptionsValidator<SimulatorOpti
     {
         if (o.Sensors < 1)
         {
-            yield return "Simulator:Sensors (--sensors) must be at least 1.";
+            yield return "Simulator:Sensors (--sensors) must be at least 1 (forecast run takes 0: no simulator).";
         }
 
         if (o.Interval < TimeSpan.FromMilliseconds(1))
