@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Forecast.Abstractions;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Polly;
 
 namespace Forecast.Ingestion.Mqtt;
 
@@ -24,6 +25,12 @@ internal sealed partial class MqttIngestionService(
 
     private readonly ReadingDecoder _decoder = new(options.Limits, clock);
     private readonly TopicSensor _sensors = TopicSensor.From(options);
+    private readonly ResiliencePipeline _retry = RetryPipelines.UntilStopped(
+        TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), clock, static _ => true, args =>
+        {
+            LogWriteFailed(logger, args.AttemptNumber, args.Outcome.Exception!.Message);
+            return default;
+        });
     private IMqttClient? _client;
     private long _messages;
     private long _readings;
@@ -148,7 +155,7 @@ internal sealed partial class MqttIngestionService(
                 await ProcessBatchAsync(batch, stoppingToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
             // Unacknowledged messages stay with the broker and come again to the next session.
         }
@@ -199,22 +206,14 @@ internal sealed partial class MqttIngestionService(
 
     private async Task WriteUntilDurableAsync(List<SensorReading> readings, CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
-        while (readings.Count > 0)
+        if (readings.Count == 0)
         {
-            try
-            {
-                await writer.WriteAsync(readings, stoppingToken);
-                Interlocked.Add(ref _readings, readings.Count);
-                return;
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogWriteFailed(logger, readings.Count, exception.Message);
-                await DelayAsync(backoff, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
+            return;
         }
+
+        // Retried until durable or stopping: the messages stay unacknowledged meanwhile, so none is lost.
+        await _retry.ExecuteAsync(static (state, token) => new ValueTask(state.writer.WriteAsync(state.readings, token)), (writer, readings), stoppingToken);
+        Interlocked.Add(ref _readings, readings.Count);
     }
 
     private async Task DeadLetterAsync(MqttApplicationMessage message, string reason, string detail, CancellationToken stoppingToken)
@@ -261,8 +260,8 @@ internal sealed partial class MqttIngestionService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: cannot reach {Server} ({Reason}); retrying")]
     private static partial void LogUnreachable(ILogger logger, string server, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: {Readings} readings could not be made durable ({Reason}); retrying before acknowledging")]
-    private static partial void LogWriteFailed(ILogger logger, int readings, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: readings could not be made durable (attempt {Attempt}: {Reason}); retrying before acknowledging")]
+    private static partial void LogWriteFailed(ILogger logger, int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: refused a message on {Topic} ({Reason}): {Detail}")]
     private static partial void LogRefused(ILogger logger, string topic, string reason, string detail);

@@ -46,6 +46,10 @@ public sealed class RunVerbTests
 
     [Theory]
     [InlineData("--sensors -1", "Simulator:Sensors")]
+    [InlineData("--mqtt localhost:99999", "Mqtt:Server 'localhost:99999' is not host:port")]
+    [InlineData("--mqtt 127.0.0.1:1883 --Mqtt:SensorId plant-a", "Mqtt:SensorId 'plant-a': it names no topic level")]
+    [InlineData("--Edge:ApiKeyFile /no/such/keys", "Edge:ApiKeyFile '/no/such/keys' does not exist")]
+    [InlineData("--Edge:MaxBodyBytes 10", "Edge:MaxBodyBytes must be at least 64")]
     [InlineData("--duration soon", "is not a duration")]
     [InlineData("--model /nonexistent/model", "does not exist")]
     [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]

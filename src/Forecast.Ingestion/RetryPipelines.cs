@@ -1,10 +1,10 @@
 using Polly;
 using Polly.Retry;
 
-namespace Forecast.Ingestion.Kafka;
+namespace Forecast.Ingestion;
 
 /// <summary>
-/// The ingestion's one retry policy: a failed step is tried again until it succeeds or ingestion stops,
+/// Ingestion's one retry policy (Kafka, MQTT): a failed step is tried again until it succeeds or ingestion stops,
 /// with exponential backoff and jitter up to a cap, waiting on the injected clock. Its readings or
 /// offsets stay in flight meanwhile, so nothing is committed past them.
 /// </summary>
