@@ -31,7 +31,6 @@ public sealed class KafkaMockCluster : IDisposable
         var config = new ProducerConfig
         {
             BootstrapServers = "127.0.0.1:1",
-            Debug = "mock",
         };
         config.Set("test.mock.num.brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         config.Set("test.mock.broker.rtt", "0");
