@@ -81,7 +81,7 @@ internal static class Evaluator
         Print(run, stdout, Path.GetFileName(series.Path), model, anomaly, stream.Refits);
         if (options.AnomaliesOut is { } anomaliesPath)
         {
-            NabOutput.Write(anomaliesPath, series, run.Scores, anomaly);
+            NabOutput.Write(anomaliesPath, series, run.Scores);
             stderr.WriteLine($"evaluate: wrote {series.Rows.Length} rows of timestamp,value,anomaly_score to {anomaliesPath}");
         }
     }
@@ -117,6 +117,11 @@ internal static class Evaluator
         stdout.WriteLine(
             $"  baselines: season {run.Baselines.Season} rows ({(run.Baselines.SeasonDetected ? "detected" : "given")}), " +
             $"exponential smoothing alpha {run.Baselines.Alpha:0.00}; both fitted on rows before the scored ones");
+        if (series.OutOfOrder > 0)
+        {
+            stdout.WriteLine($"  note: {series.OutOfOrder} rows are earlier than a row before them and were ignored, as a sensor grain ignores late readings (their anomaly score repeats the previous row's)");
+        }
+
         if (series.Duplicates > 0)
         {
             stdout.WriteLine($"  note: {series.Duplicates} rows repeat the previous row's timestamp and were ignored, as a sensor grain ignores duplicates");
@@ -157,7 +162,7 @@ internal static class Evaluator
                 $"  {step,5} {longest.NormalisedMse(step),10:0.0000} {longest.NormalisedMae(step),10:0.0000} {longest.Coverage(step),9:0.000} {run.Metrics!.Last().Value[1].NormalisedMse(step),22:0.0000}");
         }
 
-        stdout.WriteLine($"anomaly episodes opened or escalated: {run.Anomalies} (open score {anomaly.OpenScore})");
+        stdout.WriteLine($"anomaly episodes opened or escalated: {run.Anomalies} (anomaly score threshold {anomaly.Threshold}, after {anomaly.LearningReadings} learning readings)");
         stdout.WriteLine(JsonSerializer.Serialize(
             new
             {
@@ -172,6 +177,8 @@ internal static class Evaluator
                 alpha = run.Baselines.Alpha,
                 intervalLevel = d.IntervalLevel,
                 anomalies = run.Anomalies,
+                duplicates = series.Duplicates,
+                outOfOrder = series.OutOfOrder,
                 refits,
                 horizons = report,
             },

@@ -3,9 +3,10 @@ using System.Globalization;
 namespace Forecast.Evaluation;
 
 /// <summary>
-/// One series read from a CSV file: a time column and a numeric value column, in time order. A row
-/// with the same timestamp as the row before is a duplicate: like a sensor grain, the series keeps
-/// the first and ignores the others, but remembers them so per-row output can cover every row.
+/// One series read from a CSV file: a time column and a numeric value column. Like a sensor grain, the
+/// series keeps a row only when it is later than the last kept one: a repeated timestamp (a duplicate)
+/// or an earlier one (out of order) is ignored and counted, but remembered so per-row output can cover
+/// every row.
 /// </summary>
 internal sealed class SeriesCsv
 {
@@ -32,11 +33,15 @@ internal sealed class SeriesCsv
     /// <summary>Every data row of the file, duplicates included, with the series index it maps to.</summary>
     public Row[] Rows { get; }
 
-    public int Duplicates => Rows.Length - Values.Length;
+    /// <summary>Rows ignored because they repeat the timestamp of the last kept row.</summary>
+    public int Duplicates => Rows.Length - Values.Length - OutOfOrder;
+
+    /// <summary>Rows ignored because their timestamp is before the last kept row's.</summary>
+    public int OutOfOrder { get; private init; }
 
     /// <summary>
-    /// Reads the file. Timestamps are ISO 8601 (UTC when they carry no offset) and never decrease;
-    /// values are finite numbers with a '.' decimal point. Anything else is a
+    /// Reads the file. Timestamps are ISO 8601 (UTC when they carry no offset); rows out of time order are
+    /// ignored as described above; values are finite numbers with a '.' decimal point. Anything else is a
     /// <see cref="FormatException"/> naming the file, line and column.
     /// </summary>
     public static SeriesCsv Read(string path, string timeColumn, string valueColumn)
@@ -56,6 +61,7 @@ internal sealed class SeriesCsv
         var values = new List<double>();
         var rows = new List<Row>();
         var lineNumber = 1;
+        var outOfOrder = 0;
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
@@ -82,14 +88,15 @@ internal sealed class SeriesCsv
                 throw new FormatException($"{path}:{lineNumber}: '{valueText}' in column '{valueColumn}' is not a finite number.");
             }
 
-            if (times.Count > 0 && time < times[^1])
+            if (times.Count > 0 && time <= times[^1])
             {
-                throw new FormatException($"{path}:{lineNumber}: {timeText} is before the previous row's {timeTexts[^1]}; rows must be in time order.");
-            }
-
-            if (times.Count > 0 && time == times[^1])
-            {
+                // As a sensor grain does: a reading at or before the last applied one is ignored and counted.
                 rows.Add(new Row(timeText, value, times.Count - 1));
+                if (time < times[^1])
+                {
+                    outOfOrder++;
+                }
+
                 continue;
             }
 
@@ -104,7 +111,7 @@ internal sealed class SeriesCsv
             throw new FormatException($"{path} holds {values.Count} data rows; a series needs at least 2.");
         }
 
-        return new SeriesCsv(path, [.. timeTexts], [.. times], [.. values], [.. rows]);
+        return new SeriesCsv(path, [.. timeTexts], [.. times], [.. values], [.. rows]) { OutOfOrder = outOfOrder };
     }
 
     /// <summary>The first row at or after <paramref name="time"/>, or <see cref="Count"/>.</summary>

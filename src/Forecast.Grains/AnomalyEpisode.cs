@@ -3,10 +3,10 @@ using Forecast.Abstractions;
 namespace Forecast.Grains;
 
 /// <summary>
-/// The anomaly episode state machine of one sensor. An episode opens on a high score, becomes
-/// critical on a higher one, and closes after <see cref="AnomalyOptions.CloseAfter"/> quiet readings
-/// in a row. Only opening and escalation are reported, so a long excursion raises one or two
-/// events, not one per reading.
+/// The anomaly episode state machine of one sensor. An episode opens on a high anomaly score (see
+/// <see cref="AnomalyScorer"/>), becomes critical on a novel value or a very high surprise, and closes
+/// after <see cref="AnomalyOptions.CloseAfter"/> quiet readings in a row. Only opening and escalation
+/// are reported, so a long excursion raises one or two events, not one per reading.
 /// </summary>
 internal sealed class AnomalyEpisode
 {
@@ -31,12 +31,19 @@ internal sealed class AnomalyEpisode
     /// <summary>The episode's state, for a checkpoint.</summary>
     public AnomalyEpisodeState ToState() => new(IsOpen, Start, Severity, Length, _quiet);
 
-    /// <summary>Feeds one reading's score; returns the severity to report, or null when there is nothing new.</summary>
-    public AnomalySeverity? Observe(DateTimeOffset timestamp, double score, AnomalyOptions options)
+    /// <summary>
+    /// Feeds one reading's anomaly score and surprise; returns the severity to report, or null when there
+    /// is nothing new. An episode opens at <see cref="AnomalyOptions.Threshold"/>, is critical on a novel
+    /// value or a surprise of <see cref="AnomalyOptions.CriticalScore"/>, and closes after
+    /// <see cref="AnomalyOptions.CloseAfter"/> readings in a row with a surprise below
+    /// <see cref="AnomalyOptions.CloseScore"/> (an unknown surprise, after a gap, counts as quiet).
+    /// </summary>
+    public AnomalySeverity? Observe(DateTimeOffset timestamp, AnomalyScore score, double surprise, AnomalyOptions options)
     {
+        var critical = score.Novel || surprise >= options.CriticalScore;
         if (!IsOpen)
         {
-            if (score < options.OpenScore)
+            if (score.Value < options.Threshold)
             {
                 return null;
             }
@@ -45,19 +52,19 @@ internal sealed class AnomalyEpisode
             Start = timestamp;
             Length = 1;
             _quiet = 0;
-            Severity = score >= options.CriticalScore ? AnomalySeverity.Critical : AnomalySeverity.Warning;
+            Severity = critical ? AnomalySeverity.Critical : AnomalySeverity.Warning;
             return Severity;
         }
 
         Length++;
-        if (score >= options.CriticalScore && Severity == AnomalySeverity.Warning)
+        if (critical && Severity == AnomalySeverity.Warning)
         {
             Severity = AnomalySeverity.Critical;
             _quiet = 0;
             return Severity;
         }
 
-        _quiet = score < options.CloseScore ? _quiet + 1 : 0;
+        _quiet = surprise >= options.CloseScore ? 0 : _quiet + 1;
         if (_quiet >= options.CloseAfter)
         {
             IsOpen = false;
@@ -65,10 +72,6 @@ internal sealed class AnomalyEpisode
 
         return null;
     }
-
-    /// <summary>Whether a reading with this score should reach the model clipped (see <see cref="AnomalyOptions.ClampReadings"/>).</summary>
-    public bool ShouldClamp(double score, AnomalyOptions options) =>
-        IsOpen && Length <= options.ClampReadings && score >= options.OpenScore;
 }
 
 /// <summary>An <see cref="AnomalyEpisode"/> as a checkpoint holds it.</summary>

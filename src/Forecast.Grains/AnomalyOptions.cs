@@ -1,27 +1,70 @@
 namespace Forecast.Grains;
 
-/// <summary>When a sensor's readings open and close anomaly episodes.</summary>
+/// <summary>
+/// How a sensor's readings are scored and when they open and close anomaly episodes (see
+/// <see cref="AnomalyScorer"/>). A reading's <em>surprise</em> is its absolute residual over the
+/// sensor's error scale; its <em>anomaly score</em>, in [0, 1], is what opens an episode.
+/// </summary>
 public sealed class AnomalyOptions
 {
     /// <summary>Configuration section: <c>Anomaly</c>.</summary>
     public const string SectionName = "Anomaly";
 
-    /// <summary>Score (absolute residual over residual scale) that opens an episode. Default 5.</summary>
-    public double OpenScore { get; set; } = 5;
+    /// <summary>
+    /// Anomaly score that opens an episode. The score is a log-scaled tail probability, so the default
+    /// 0.5 means a surprise run as rare as one in 100,000 (with <see cref="LogScale"/> 10).
+    /// </summary>
+    public double Threshold { get; set; } = 0.5;
 
-    /// <summary>Score that makes an episode critical. Default 10.</summary>
+    /// <summary>Readings a sensor learns from before any decision (no score, no episode). Default 256.</summary>
+    public int LearningReadings { get; set; } = 256;
+
+    /// <summary>Readings after a detection whose scores are held at 0, so one event raises one alert. Default 50.</summary>
+    public int SuppressReadings { get; set; } = 50;
+
+    /// <summary>
+    /// A value farther than this fraction of the sensor's seen range outside that range is novel and
+    /// scores 1. Default 0.05.
+    /// </summary>
+    public double NoveltyMargin { get; set; } = 0.05;
+
+    /// <summary>Surprise at which the raw score is 1 - e^-1/2 (about 0.39): raw = 1 - exp(-surprise^2 / (2 RawScale^2)). Default 3.</summary>
+    public double RawScale { get; set; } = 3;
+
+    /// <summary>Raw scores in the short moving average the likelihood judges. Default 10.</summary>
+    public int ShortWindow { get; set; } = 10;
+
+    /// <summary>Readings per block of the rolling Gaussian; it is re-estimated as each block closes. Default 128.</summary>
+    public int EstimationBlock { get; set; } = 128;
+
+    /// <summary>Blocks the rolling Gaussian spans (default 32, so 4,096 readings).</summary>
+    public int EstimationBlocks { get; set; } = 32;
+
+    /// <summary>Smallest standard deviation of the rolling Gaussian, so a perfectly regular sensor does not alarm on dust. Default 0.01.</summary>
+    public double MinDeviation { get; set; } = 0.01;
+
+    /// <summary>Decades of tail probability that make an anomaly score of 1: score = -log10(tail) / LogScale. Default 10.</summary>
+    public double LogScale { get; set; } = 10;
+
+    /// <summary>Surprise that makes an episode critical (a novel value does too). Default 10.</summary>
     public double CriticalScore { get; set; } = 10;
 
-    /// <summary>Scores below this count as quiet. Default 3.</summary>
+    /// <summary>Surprises below this count as quiet. Default 3.</summary>
     public double CloseScore { get; set; } = 3;
 
     /// <summary>Consecutive quiet readings that close an episode. Default 5.</summary>
     public int CloseAfter { get; set; } = 5;
 
     /// <summary>
-    /// For this many readings after an episode opens, anomalous values are clipped to the opening
-    /// threshold before they reach the model, so one spike does not throw its state off. A level
-    /// shift that lasts longer is fed through unchanged and the model adapts. Default 3.
+    /// Surprise beyond which a reading reaches the model clipped to this many error scales from its
+    /// forecast, for at most <see cref="ClampReadings"/> readings in a row, so one spike does not throw
+    /// the model's state off. Default 5.
+    /// </summary>
+    public double ClampScore { get; set; } = 5;
+
+    /// <summary>
+    /// Readings in a row that are clipped (see <see cref="ClampScore"/>). A level shift that lasts
+    /// longer is fed through unchanged and the model adapts. Default 3.
     /// </summary>
     public int ClampReadings { get; set; } = 3;
 

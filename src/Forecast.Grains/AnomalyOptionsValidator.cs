@@ -7,9 +7,29 @@ internal sealed class AnomalyOptionsValidator : OptionsValidator<AnomalyOptions>
 {
     protected override IEnumerable<string> Failures(AnomalyOptions o)
     {
-        if (!(o.CloseScore < o.OpenScore && o.OpenScore <= o.CriticalScore))
+        if (o.Threshold is not (> 0 and <= 1))
         {
-            yield return "Anomaly thresholds must satisfy CloseScore < OpenScore <= CriticalScore (defaults 3, 5, 10).";
+            yield return "Anomaly:Threshold must be in (0, 1] (default 0.5: a surprise as rare as one in 10^(LogScale/2)).";
+        }
+
+        if (!(o.CloseScore > 0 && o.CloseScore < o.ClampScore && o.CloseScore < o.CriticalScore))
+        {
+            yield return "Anomaly surprises must satisfy 0 < CloseScore < ClampScore and CloseScore < CriticalScore (defaults 3, 5, 10).";
+        }
+
+        if (o.LearningReadings < 0 || o.SuppressReadings < 0 || o.ClampReadings < 0)
+        {
+            yield return "Anomaly:LearningReadings, Anomaly:SuppressReadings and Anomaly:ClampReadings must be at least 0 (defaults 256, 50, 3).";
+        }
+
+        if (o.ShortWindow is < 1 or > 1000 || o.EstimationBlock < 1 || o.EstimationBlocks is < 1 or > 1000)
+        {
+            yield return "Anomaly:ShortWindow and Anomaly:EstimationBlocks must be from 1 to 1000 and Anomaly:EstimationBlock at least 1 (defaults 10, 32, 128).";
+        }
+
+        if (!(o.RawScale > 0 && o.LogScale > 0 && o.MinDeviation > 0 && o.NoveltyMargin >= 0))
+        {
+            yield return "Anomaly:RawScale, Anomaly:LogScale and Anomaly:MinDeviation must be above 0 and Anomaly:NoveltyMargin at least 0 (defaults 3, 10, 0.01, 0.05).";
         }
 
         if (o.CloseAfter < 1 || o.MinResiduals < 1)

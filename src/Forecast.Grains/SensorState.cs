@@ -58,4 +58,10 @@ internal sealed partial class SensorState
 
     /// <summary>The per-step residual scales; null for long horizons, before the first reading, and in a flat checkpoint.</summary>
     [Id(36)] public StepResidualsState? Steps { get; set; }
+
+    /// <summary>The anomaly scorer; null in a checkpoint from before December 2026, whose sensor then learns again.</summary>
+    [Id(37)] public AnomalyScorerState? Scorer { get; set; }
+
+    /// <summary>Readings clipped since the surprise was last quiet (see <see cref="AnomalyOptions.ClampReadings"/>).</summary>
+    [Id(38)] public int Clamped { get; set; }
 }

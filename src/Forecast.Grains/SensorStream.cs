@@ -24,6 +24,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     private ResidualScale _residuals = new();
     private StepResiduals? _steps;
     private AnomalyEpisode _episode = new();
+    private AnomalyScorer _scorer = new(options);
     private ReadingRing? _ring;
     private ModelDescriptor? _model;
 
@@ -37,6 +38,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
     // Consecutive readings beyond AnomalyOptions.DriftScore under the current scaler.
     private int _driftRun;
+
+    // Readings clipped since the surprise was last quiet (AnomalyOptions.ClampReadings).
+    private int _clamped;
 
     public string SensorId => sensorId;
 
@@ -61,6 +65,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             _scaler = Scaler.From(state.ScalerOrFlat()),
             _residuals = ResidualScale.From(state.ResidualsOrFlat()),
             _episode = AnomalyEpisode.From(state.EpisodeOrFlat()),
+            _scorer = state.Scorer is { } scorer ? AnomalyScorer.From(scorer, options) : new AnomalyScorer(options),
+            _clamped = state.Clamped,
             _ring = state.RingOrFlat() is { } ring ? ReadingRing.From(ring) : null,
             _state = [.. state.ModelState],
             _forecast = [.. state.Forecast],
@@ -96,6 +102,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         Residuals = _residuals.ToState(),
         Episode = _episode.ToState(),
         Steps = _steps?.ToState(),
+        Scorer = _scorer.ToState(),
+        Clamped = _clamped,
     };
 
     /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
@@ -279,8 +287,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     }
 
     /// <summary>
-    /// Scores the reading against its forecast and steps the model; returns the reading's score (NaN
-    /// when the gap was longer than the horizon).
+    /// Scores the reading against its forecasts and steps the model; returns the reading's anomaly score
+    /// (NaN when the gap was longer than the horizon).
     /// </summary>
     private async ValueTask<double> StepAsync(
         SensorReading reading, ModelDescriptor model, IForecaster forecaster, StreamOutput output, CancellationToken cancellationToken)
@@ -291,9 +299,14 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         var z = _scaler.Normalise(reading.Value);
         var score = double.NaN;
         var drifted = Drifted(z);
-        if (steps == 1)
+        var (near, far) = (double.NaN, double.NaN);
+        if (steps == 1 && _steps is not null)
         {
-            _steps?.Observe(z, model.ResidualStd, ratio, options);
+            // Against the sensor's own band at each step, as the predictions draw it.
+            var bandRatio = _residuals.IntervalSigma(modelSigma, options) / modelSigma;
+            near = _steps.Surprise(z, 0, model.ResidualStd, bandRatio, options);
+            far = _steps.Surprise(z, model.Horizon - 1, model.ResidualStd, bandRatio, options);
+            _steps.Observe(z, model.ResidualStd, ratio, options);
         }
         else
         {
@@ -305,13 +318,16 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             var expected = _forecast[steps - 1];
             var sigma = model.ResidualStd[steps - 1] * ratio;
             var residual = z - expected;
-            score = Math.Abs(residual) / sigma;
+            var surprise = Math.Abs(residual) / sigma;
             if (steps == 1)
             {
                 _residuals.Observe(residual, sigma, options);
             }
 
-            if (_episode.Observe(reading.Timestamp, score, options) is { } severity)
+            // Without per-step scales (a long horizon) the one-step surprise stands in for the near one.
+            var anomaly = _scorer.Observe(reading.Value, _steps is null ? surprise : near, far, model.IntervalZ, options);
+            score = anomaly.Value;
+            if (_episode.Observe(reading.Timestamp, anomaly, surprise, options) is { } severity)
             {
                 output.Anomalies.Add(new Anomaly(
                     sensorId,
@@ -320,15 +336,20 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
                     _scaler.Denormalise(expected),
                     _scaler.Denormalise(expected - (model.IntervalZ * sigma)),
                     _scaler.Denormalise(expected + (model.IntervalZ * sigma)),
-                    score,
+                    surprise,
                     severity,
                     model.Id,
                     _episode.Start));
             }
 
-            if (_episode.ShouldClamp(score, options))
+            if (surprise >= options.ClampScore && _clamped < options.ClampReadings)
             {
-                z = expected + (Math.Sign(residual) * options.OpenScore * sigma);
+                z = expected + (Math.Sign(residual) * options.ClampScore * sigma);
+                _clamped++;
+            }
+            else if (surprise < options.CloseScore)
+            {
+                _clamped = 0;
             }
         }
 

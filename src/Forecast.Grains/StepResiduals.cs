@@ -56,6 +56,23 @@ internal sealed class StepResiduals
         }
     }
 
+    /// <summary>
+    /// How far <paramref name="z"/> lies from what the forecast made <paramref name="step"/> + 1 readings
+    /// ago said of it, in that step's scale (the sensor's own once known, else the model's
+    /// <paramref name="modelSigma"/> times <paramref name="ratio"/>); NaN when that forecast is not kept.
+    /// </summary>
+    public double Surprise(double z, int step, IReadOnlyList<double> modelSigma, double ratio, AnomalyOptions options)
+    {
+        if (step >= _rows)
+        {
+            return double.NaN;
+        }
+
+        var row = (_newest - step + Horizon) % Horizon;
+        var sigma = Sigma(step, options) ?? (modelSigma[step] * ratio);
+        return Math.Abs(z - _past[(row * Horizon) + step]) / sigma;
+    }
+
     /// <summary>Keeps the forecast just made (its step k predicts the reading k + 1 steps ahead).</summary>
     public void Push(ReadOnlySpan<float> forecast)
     {

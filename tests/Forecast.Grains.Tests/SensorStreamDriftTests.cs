@@ -8,7 +8,7 @@ public sealed class SensorStreamDriftTests
     public async Task ApplyAsync_RefitsTheScalerAndRewarmsFromTheRing_WhenTheLevelTrendsAway()
     {
         var forecaster = new PersistenceForecaster();
-        var stream = new SensorStream(Sensor, new AnomalyOptions());
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30 });
 
         var output = await stream.ApplyAsync(Trend(0, 200), forecaster);
 
@@ -27,7 +27,7 @@ public sealed class SensorStreamDriftTests
     [Fact]
     public async Task ApplyAsync_ForecastsStayAtTheWarmupsClip_WithoutRefits()
     {
-        var stream = new SensorStream(Sensor, new AnomalyOptions { DriftReadings = 0 });
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30, DriftReadings = 0 });
 
         var output = await stream.ApplyAsync(Trend(0, 200), new PersistenceForecaster());
 
@@ -41,7 +41,7 @@ public sealed class SensorStreamDriftTests
     [Fact]
     public async Task ApplyAsync_OpensAnEpisodeWithoutRefitting_ForASpike()
     {
-        var stream = new SensorStream(Sensor, new AnomalyOptions());
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30 });
         var readings = Seasonal(0, 100);
         readings[60] = readings[60] with { Value = 100 };
 
@@ -54,7 +54,7 @@ public sealed class SensorStreamDriftTests
     [Fact]
     public async Task ApplyAsync_OpensAnEpisodeWithoutRefitting_ForAShortLevelShift()
     {
-        var stream = new SensorStream(Sensor, new AnomalyOptions());
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30 });
         var readings = Seasonal(0, 100);
         for (var i = 60; i < 60 + 8; i++)
         {
@@ -70,7 +70,7 @@ public sealed class SensorStreamDriftTests
     [Fact]
     public async Task ApplyAsync_RefitsOnce_WhenALevelShiftLasts_AndTheEpisodeCloses()
     {
-        var stream = new SensorStream(Sensor, new AnomalyOptions());
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30 });
         var readings = Seasonal(0, 160);
         for (var i = 60; i < readings.Length; i++)
         {
@@ -89,7 +89,7 @@ public sealed class SensorStreamDriftTests
     public async Task ApplyAsync_RefitsAWindowModel_FeedingItTheRingUnderTheNewScaler()
     {
         var window = new WindowMeanForecaster();
-        var stream = new SensorStream(Sensor, new AnomalyOptions());
+        var stream = new SensorStream(Sensor, new AnomalyOptions { LearningReadings = 30 });
 
         var output = await stream.ApplyAsync(Trend(0, 200), window);
 
@@ -102,7 +102,7 @@ public sealed class SensorStreamDriftTests
     [Fact]
     public async Task Restore_ContinuesExactlyAsTheExportedStream_AcrossARefit()
     {
-        var options = new AnomalyOptions();
+        var options = new AnomalyOptions { LearningReadings = 30 };
         var live = new SensorStream(Sensor, options);
         await live.ApplyAsync(Trend(0, 30), new PersistenceForecaster());
         var restored = SensorStream.Restore(Sensor, options, live.Export());

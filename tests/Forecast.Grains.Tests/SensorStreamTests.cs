@@ -5,7 +5,8 @@ namespace Forecast.Grains.Tests;
 public sealed class SensorStreamTests
 {
     private readonly PersistenceForecaster _forecaster = new();
-    private readonly SensorStream _stream = new(Sensor, new AnomalyOptions());
+    // A short learning period, so the spikes of these short series are judged.
+    private readonly SensorStream _stream = new(Sensor, new AnomalyOptions { LearningReadings = 30 });
 
     [Fact]
     public async Task ApplyAsync_PredictsRepeatLast_DuringWarmup_ThenPrimesTheModelWithTheWholeWarmup()
@@ -197,8 +198,8 @@ public sealed class SensorStreamTests
         Assert.Equal(Normalised(_stream.Status(), 23, 24, 25, 26, 27, 28), Assert.Single(window.Calls));
     }
 
-    /// <summary>A stream whose episodes never open, so no reading is clamped before the model.</summary>
-    private static SensorStream Unalarmed() => new(Sensor, new AnomalyOptions { OpenScore = 1e9, CriticalScore = 2e9 });
+    /// <summary>A stream that never clamps a reading before the model.</summary>
+    private static SensorStream Unalarmed() => new(Sensor, new AnomalyOptions { ClampScore = 1e9, CriticalScore = 2e9 });
 
     private static float[] Normalised(SensorStatus status, params double[] values) =>
         [.. values.Select(v => (float)((v - status.ScalerMean) / status.ScalerScale))];

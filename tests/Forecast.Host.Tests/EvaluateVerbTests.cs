@@ -90,7 +90,7 @@ public sealed class EvaluateVerbTests
     {
         var values = Simulated(seed: 13, rows: 400);
         var spread = values.Max() - values.Min();
-        values[300] += 3 * spread;
+        values[340] += 3 * spread; // after the 48 warm-up and 256 learning readings
         var csv = WriteCsv(values);
         var scores = Path.Combine(Path.GetTempPath(), $"forecast-nab-{Guid.NewGuid():N}.csv");
 
@@ -100,13 +100,14 @@ public sealed class EvaluateVerbTests
         Assert.Equal("timestamp,value,anomaly_score", lines[0]);
         Assert.Equal(401, lines.Length);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
-        Assert.Equal(Stamp(300), rows[300][0]);
-        Assert.Equal(values[300], double.Parse(rows[300][1], CultureInfo.InvariantCulture));
+        Assert.Equal(Stamp(340), rows[340][0]);
+        Assert.Equal(values[340], double.Parse(rows[340][1], CultureInfo.InvariantCulture));
         var score = rows.Select(r => double.Parse(r[2], CultureInfo.InvariantCulture)).ToArray();
         Assert.All(score, s => Assert.InRange(s, 0, 1));
-        Assert.Equal(1, score[300]);
-        Assert.All(score.Take(48), s => Assert.Equal(0, s));
-        Assert.True(score.Skip(60).Take(200).Average() < 0.2);
+        Assert.Equal(1, score[340]);
+        Assert.All(score.Take(48 + 256), s => Assert.Equal(0, s)); // warm-up, then learning: no decision
+        Assert.All(score.Skip(341).Take(50), s => Assert.Equal(0, s)); // suppressed after the detection
+        Assert.Equal(340, Array.FindIndex(score, s => s >= new AnomalyOptions().Threshold)); // the one detection
     }
 
     [Fact]
@@ -129,13 +130,29 @@ public sealed class EvaluateVerbTests
     }
 
     [Fact]
-    public void AnomalyScore_MapsTheCriticalScoreToOne()
+    public void AnomalyScore_IsTheStreamsScore_AndZeroWhereItScoredNothing()
     {
-        var options = new AnomalyOptions();
+        Assert.Equal(0, NabOutput.AnomalyScore(double.NaN));
+        Assert.Equal(0.7, NabOutput.AnomalyScore(0.7));
+    }
 
-        Assert.Equal(0, NabOutput.AnomalyScore(double.NaN, options));
-        Assert.Equal(0.5, NabOutput.AnomalyScore(options.OpenScore, options));
-        Assert.Equal(1, NabOutput.AnomalyScore(options.CriticalScore * 3, options));
+    [Fact]
+    public async Task Evaluate_IgnoresRowsOutOfOrder_AsTheGrainDoes_AndCountsThem()
+    {
+        var csv = WriteCsv(Simulated(seed: 15, rows: 200));
+        var lines = File.ReadAllLines(csv).ToList();
+        lines.Insert(101, lines[90].Split(',')[0] + ",123456"); // a late row: earlier than the one before it
+        File.WriteAllLines(csv, lines);
+        var scores = Path.Combine(Path.GetTempPath(), $"forecast-nab-{Guid.NewGuid():N}.csv");
+
+        var (report, stdout) = await EvaluateAsync("--model", Bundled, "--data", csv, "--time-column", "timestamp", "--value-column", "value", "--anomalies-out", scores);
+
+        Assert.Equal(200, report.GetProperty("rows").GetInt32());
+        Assert.Equal(1, report.GetProperty("outOfOrder").GetInt32());
+        Assert.Contains("1 rows are earlier than a row before them and were ignored", stdout);
+        var written = File.ReadAllLines(scores);
+        Assert.Equal(202, written.Length);
+        Assert.Equal(written[100].Split(',')[2], written[101].Split(',')[2]);
     }
 
     [Theory]
@@ -154,7 +171,6 @@ public sealed class EvaluateVerbTests
     [InlineData("2026-01-01T00:05:00Z,12.5abc", ":7: '12.5abc' in column 'value' is not a finite number")]
     [InlineData("2026-01-01T00:05:00Z,NaN", ":7: 'NaN' in column 'value' is not a finite number")]
     [InlineData("yesterday,12.5", ":7: 'yesterday' in column 'timestamp' is not a timestamp")]
-    [InlineData("2026-01-01T00:02:00Z,12.5", ":7: 2026-01-01T00:02:00Z is before the previous row's")]
     [InlineData("2026-01-01T00:05:00Z,12.5,extra", ":7: 3 fields, the header has 2")]
     public async Task Evaluate_RefusesABadRow_NamingTheLine(string row, string message)
     {
