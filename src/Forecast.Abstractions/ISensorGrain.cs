@@ -22,14 +22,16 @@ public interface ISensorGrain : IGrainWithStringKey
 /// <param name="Duplicates">Readings whose event time equals the last applied one.</param>
 /// <param name="OutOfOrder">Readings older than the last applied one.</param>
 /// <param name="Invalid">Readings with a non-finite value or another sensor's id.</param>
-/// <param name="Anomalies">Anomaly events raised.</param>
+/// <param name="Anomalies">Anomaly events raised (openings and escalations).</param>
+/// <param name="Opened">Anomaly episodes opened: the detections.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.ApplyResult")]
 public sealed record ApplyResult(
     [property: Id(0)] int Applied,
     [property: Id(1)] int Duplicates,
     [property: Id(2)] int OutOfOrder,
     [property: Id(3)] int Invalid,
-    [property: Id(4)] int Anomalies);
+    [property: Id(4)] int Anomalies,
+    [property: Id(5)] int Opened = 0);
 
 /// <summary>A sensor's counters and model state.</summary>
 /// <param name="Model">The model the sensor's state belongs to, as <c>name@version</c>.</param>

@@ -27,7 +27,8 @@ internal sealed class StreamOutput(int capacity)
         Scores.Add(score);
     }
 
-    public ApplyResult ToResult() => new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count);
+    public ApplyResult ToResult() =>
+        new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count, Anomalies.Count(a => a.Timestamp == a.EpisodeStart));
 
     public SinkBatch ToSinkBatch() => new(Readings, Predictions, Anomalies);
 }

@@ -44,6 +44,24 @@ public sealed class RunVerbTests
         Assert.Contains("Name a sensor", empty);
     }
 
+    [Fact]
+    public async Task Run_JudgesTheDetector_AgainstTheSimulatorsInjections()
+    {
+        // 5 ms readings, so each sensor is past its warm-up and learning period (48 + 256 readings) within seconds.
+        var (exitCode, stdout, stderr) = await ForecastAsync(
+            "run", "--duration", "15s", "--sensors", "50", "--interval", "5ms", "--Simulator:AnomalyRate", "0.002", "--urls", "http://127.0.0.1:0",
+            "--Orleans:SiloPort", FreePort.NextText(), "--Orleans:GatewayPort", FreePort.NextText());
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{stdout}\n{stderr}");
+        var detector = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("detector");
+        var judged = detector.GetProperty("judgedInjections").GetInt32();
+        Assert.True(judged >= 10, detector.ToString());
+        Assert.InRange(detector.GetProperty("detectedInjections").GetInt32(), 1, judged);
+        Assert.InRange(detector.GetProperty("recall").GetDouble(), 0.2, 1);
+        Assert.InRange(detector.GetProperty("precision").GetDouble(), 0.2, 1);
+        Assert.True(detector.GetProperty("trueDetections").GetInt32() <= detector.GetProperty("detections").GetInt32(), detector.ToString());
+    }
+
     [Theory]
     [InlineData("--sensors -1", "Simulator:Sensors")]
     [InlineData("--mqtt localhost:99999", "Mqtt:Server 'localhost:99999' is not host:port")]

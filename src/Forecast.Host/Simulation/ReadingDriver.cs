@@ -14,12 +14,15 @@ internal sealed class ReadingDriver(IGrainFactory grains, PipelineMetrics metric
 
     public int InFlight => maxInFlight - _slots.CurrentCount;
 
-    /// <summary>Starts one grain call; waits first while <c>maxInFlight</c> calls are running.</summary>
-    public async ValueTask SendAsync(string sensorId, SensorReading[] readings, long madeAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts one grain call, which hands its result to <paramref name="onResult"/> when it succeeds; waits
+    /// first while <c>maxInFlight</c> calls are running.
+    /// </summary>
+    public async ValueTask SendAsync(string sensorId, SensorReading[] readings, long madeAt, CancellationToken cancellationToken, Action<ApplyResult>? onResult = null)
     {
         await _slots.WaitAsync(cancellationToken);
         metrics.RecordSent(readings.Length);
-        _ = CallAsync(sensorId, readings, madeAt);
+        _ = CallAsync(sensorId, readings, madeAt, onResult);
     }
 
     /// <summary>Waits until every call started has finished.</summary>
@@ -33,12 +36,13 @@ internal sealed class ReadingDriver(IGrainFactory grains, PipelineMetrics metric
         _slots.Release(maxInFlight);
     }
 
-    private async Task CallAsync(string sensorId, SensorReading[] readings, long madeAt)
+    private async Task CallAsync(string sensorId, SensorReading[] readings, long madeAt, Action<ApplyResult>? onResult)
     {
         try
         {
             var result = await grains.GetGrain<ISensorGrain>(sensorId).ApplyAsync(new SensorReadings(readings));
             metrics.RecordResult(result, Stopwatch.GetElapsedTime(madeAt));
+            onResult?.Invoke(result);
         }
         catch (Exception)
         {

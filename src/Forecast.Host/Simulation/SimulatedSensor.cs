@@ -22,6 +22,9 @@ internal sealed class SimulatedSensor
     private int _shiftLeft;
     private double _shift;
 
+    // Injections not yet judged over, oldest first: their first and last sample, and whether one was detected.
+    private readonly Queue<Injection> _open = new();
+
     public SimulatedSensor(string id, int seed, double anomalyRate)
     {
         Id = id;
@@ -43,9 +46,49 @@ internal sealed class SimulatedSensor
     /// <summary>Anomalies injected so far (a level shift counts once).</summary>
     public int Injected { get; private set; }
 
+    /// <summary>The detector's record against what was injected (see <see cref="Judge"/>).</summary>
+    public DetectorCounts Counts { get; private set; } = new();
+
+    /// <summary>
+    /// Scores the detector on sample <paramref name="t"/>, once its grain call returned with
+    /// <paramref name="opened"/> episodes opened. A detection counts as true within
+    /// <paramref name="tolerance"/> samples after an injection ends; an injection before sample
+    /// <paramref name="judgeFrom"/> (the sensor's warm-up and learning) is not judged.
+    /// </summary>
+    public void Judge(long t, int opened, long judgeFrom, int tolerance)
+    {
+        lock (_open)
+        {
+            var counts = Counts;
+            var hit = false;
+            foreach (var injection in _open)
+            {
+                if (t >= injection.First && t <= injection.Last + tolerance && opened > 0 && !hit)
+                {
+                    hit = true;
+                    counts = counts with { DetectedInjections = counts.DetectedInjections + (injection.Detected ? 0 : 1) };
+                    injection.Detected = true;
+                }
+            }
+
+            counts = counts with { Detections = counts.Detections + opened, TrueDetections = counts.TrueDetections + (hit ? opened : 0) };
+            while (_open.TryPeek(out var oldest) && t > oldest.Last + tolerance)
+            {
+                _open.Dequeue();
+                if (oldest.First >= judgeFrom)
+                {
+                    counts = counts with { JudgedInjections = counts.JudgedInjections + 1, DetectedJudged = counts.DetectedJudged + (oldest.Detected ? 1 : 0) };
+                }
+            }
+
+            Counts = counts;
+        }
+    }
+
     /// <summary>The value at sample <paramref name="t"/>; call with t = 0, 1, 2, ... in order.</summary>
     public double Next(long t)
     {
+        _sample = t;
         _noise = (_ar * _noise) + (_sigma * Normal());
         var value = _base
             + (_amplitude * Math.Sin((2 * Math.PI * t / _period) + _phase))
@@ -70,14 +113,33 @@ internal sealed class SimulatedSensor
 
         Injected++;
         var sign = _random.NextDouble() < 0.5 ? -1 : 1;
-        if (_random.NextDouble() < 0.7)
+        var spike = _random.NextDouble() < 0.7;
+        lock (_open)
+        {
+            _open.Enqueue(new Injection(_sample, _sample + (spike ? 0 : ShiftLength)));
+        }
+
+        if (spike)
         {
             return sign * _amplitude * Uniform(1.5, 3);
         }
 
         _shift = sign * _amplitude * Uniform(1, 2);
-        _shiftLeft = 20;
+        _shiftLeft = ShiftLength;
         return _shift;
+    }
+
+    private const int ShiftLength = 20;
+
+    private long _sample;
+
+    private sealed class Injection(long first, long last)
+    {
+        public long First => first;
+
+        public long Last => last;
+
+        public bool Detected { get; set; }
     }
 
     private double Uniform(double low, double high) => low + ((high - low) * _random.NextDouble());
@@ -85,4 +147,17 @@ internal sealed class SimulatedSensor
     /// <summary>Standard normal by Box-Muller.</summary>
     private double Normal() =>
         Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+}
+
+/// <summary>How the detector did against the simulator's injections.</summary>
+/// <param name="Detections">Episodes opened.</param>
+/// <param name="TrueDetections">Of those, the ones during an injection or shortly after it.</param>
+/// <param name="DetectedInjections">Injections with at least one detection.</param>
+/// <param name="JudgedInjections">Injections over and judged (after the sensor's learning period).</param>
+/// <param name="DetectedJudged">Of those, the ones detected.</param>
+internal sealed record DetectorCounts(int Detections = 0, int TrueDetections = 0, int DetectedInjections = 0, int JudgedInjections = 0, int DetectedJudged = 0)
+{
+    public static DetectorCounts operator +(DetectorCounts a, DetectorCounts b) => new(
+        a.Detections + b.Detections, a.TrueDetections + b.TrueDetections, a.DetectedInjections + b.DetectedInjections,
+        a.JudgedInjections + b.JudgedInjections, a.DetectedJudged + b.DetectedJudged);
 }

@@ -99,6 +99,7 @@ internal static class RunVerb
             p50LatencyMs = Math.Round(metrics.Latency.PercentileMs(0.5), 2),
             sensors = store?.Sensors,
             injectedAnomalies = host.Services.GetService<SimulatorService>()?.Injected,
+            detector = host.Services.GetService<SimulatorService>()?.Detector is { } detector ? Detector(detector) : null,
             deadLettered = host.Services.GetService<KafkaIngestionService>()?.DeadLettered,
             httpRequests = host.Services.GetRequiredService<HttpIngestion>().Accepted,
             httpRefused = host.Services.GetRequiredService<HttpIngestion>().Refused,
@@ -110,4 +111,15 @@ internal static class RunVerb
         }));
         return 0;
     }
+
+    /// <summary>The detector against the simulator's ground truth, as the summary reports it.</summary>
+    private static object Detector(DetectorCounts counts) => new
+    {
+        judgedInjections = counts.JudgedInjections,
+        detectedInjections = counts.DetectedJudged,
+        recall = counts.JudgedInjections > 0 ? Math.Round((double)counts.DetectedJudged / counts.JudgedInjections, 3) : (double?)null,
+        detections = counts.Detections,
+        trueDetections = counts.TrueDetections,
+        precision = counts.Detections > 0 ? Math.Round((double)counts.TrueDetections / counts.Detections, 3) : (double?)null,
+    };
 }
