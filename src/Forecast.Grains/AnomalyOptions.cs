@@ -12,9 +12,9 @@ public sealed class AnomalyOptions
 
     /// <summary>
     /// Anomaly score that opens an episode. The score is a log-scaled tail probability, so the default
-    /// 0.5 means a surprise run as rare as one in 100,000 (with <see cref="LogScale"/> 10).
+    /// 0.6 means a surprise run as rare as one in a million (with <see cref="LogScale"/> 10).
     /// </summary>
-    public double Threshold { get; set; } = 0.5;
+    public double Threshold { get; set; } = 0.6;
 
     /// <summary>Readings a sensor learns from before any decision (no score, no episode). Default 256.</summary>
     public int LearningReadings { get; set; } = 256;
@@ -45,6 +45,21 @@ public sealed class AnomalyOptions
 
     /// <summary>Decades of tail probability that make an anomaly score of 1: score = -log10(tail) / LogScale. Default 10.</summary>
     public double LogScale { get; set; } = 10;
+
+    /// <summary>
+    /// The season the sensor's usual value at each phase is learned over (see <see cref="SeasonalProfile"/>);
+    /// 0 turns the seasonal surprise off. Default one day.
+    /// </summary>
+    public TimeSpan SeasonPeriod { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Bins of the season (default 48: half-hours of a day).</summary>
+    public int SeasonBins { get; set; } = 48;
+
+    /// <summary>Weight of the latest season in each bin's usual value (default 0.5: the last few days count).</summary>
+    public double SeasonWeight { get; set; } = 0.5;
+
+    /// <summary>Smallest deviation of a bin, as a fraction of the sensor's seen range, so a regular sensor does not alarm on dust. Default 0.02.</summary>
+    public double SeasonFloor { get; set; } = 0.02;
 
     /// <summary>Surprise that makes an episode critical (a novel value does too). Default 10.</summary>
     public double CriticalScore { get; set; } = 10;

@@ -9,7 +9,7 @@ internal sealed class AnomalyOptionsValidator : OptionsValidator<AnomalyOptions>
     {
         if (o.Threshold is not (> 0 and <= 1))
         {
-            yield return "Anomaly:Threshold must be in (0, 1] (default 0.5: a surprise as rare as one in 10^(LogScale/2)).";
+            yield return "Anomaly:Threshold must be in (0, 1] (default 0.6: a surprise as rare as one in 10^(0.6 LogScale), a million).";
         }
 
         if (!(o.CloseScore > 0 && o.CloseScore < o.ClampScore && o.CloseScore < o.CriticalScore))
@@ -25,6 +25,11 @@ internal sealed class AnomalyOptionsValidator : OptionsValidator<AnomalyOptions>
         if (o.ShortWindow is < 1 or > 1000 || o.EstimationBlock < 1 || o.EstimationBlocks is < 1 or > 1000)
         {
             yield return "Anomaly:ShortWindow and Anomaly:EstimationBlocks must be from 1 to 1000 and Anomaly:EstimationBlock at least 1 (defaults 10, 32, 128).";
+        }
+
+        if (o.SeasonPeriod < TimeSpan.Zero || o.SeasonBins is < 1 or > 10_000 || o.SeasonWeight is not (> 0 and <= 1) || !(o.SeasonFloor > 0))
+        {
+            yield return "Anomaly:SeasonPeriod must be at least 0 (0: off; default 1 day), Anomaly:SeasonBins from 1 to 10000 (default 48), Anomaly:SeasonWeight in (0, 1] (default 0.5) and Anomaly:SeasonFloor above 0 (default 0.02).";
         }
 
         if (!(o.RawScale > 0 && o.LogScale > 0 && o.MinDeviation > 0 && o.NoveltyMargin >= 0))

@@ -3,56 +3,61 @@ namespace Forecast.Grains;
 /// <summary>
 /// Turns one sensor's surprises into an anomaly score in [0, 1] that means the same on every sensor,
 /// after the anomaly likelihood described by Ahmad et al. 2017 ("Unsupervised real-time anomaly
-/// detection for streaming data"). Two horizons are judged, each by its own <see cref="SurpriseLikelihood"/>:
-/// the reading against the forecast made one step before it (spikes), and against the one made a full
-/// horizon before it (changes of shape the one-step forecast follows too quickly to show). The score is
-/// the higher of the two, or 1 for a novel value, one far outside the range the sensor has ever shown.
-/// Nothing is decided during the first <see cref="AnomalyOptions.LearningReadings"/> readings, and after a
-/// detection (a score at or above <see cref="AnomalyOptions.Threshold"/>) the next
-/// <see cref="AnomalyOptions.SuppressReadings"/> scores are held at 0, so one event raises one alert.
-/// Fixed in size (about 1 KB), and checkpointed with the stream.
+/// detection for streaming data"). Three surprises are judged, each by its own <see cref="SurpriseLikelihood"/>:
+/// the reading against the forecast made one step before it (spikes), against the one made a full
+/// horizon before it (changes of shape the one-step forecast follows too quickly to show), and against
+/// the sensor's usual value at that time of day (<see cref="SeasonalProfile"/>: a day unlike the days
+/// before it). The score is the highest of the three, or 1 for a novel value, one far outside the range
+/// the sensor has ever shown and outside its forecast's band. Nothing is decided during the first
+/// <see cref="AnomalyOptions.LearningReadings"/> readings, and after a detection (a score at or above
+/// <see cref="AnomalyOptions.Threshold"/>) the next <see cref="AnomalyOptions.SuppressReadings"/> scores are
+/// held at 0, so one event raises one alert. Fixed in size (about 1 KB), and checkpointed with the stream.
 /// </summary>
 internal sealed class AnomalyScorer
 {
     private readonly SurpriseLikelihood _near;
     private readonly SurpriseLikelihood _far;
+    private readonly SurpriseLikelihood _season;
+    private readonly SeasonalProfile? _profile;
     private double _min = double.NaN;
     private double _max = double.NaN;
     private int _suppress;
 
     public AnomalyScorer(AnomalyOptions options)
+        : this(new SurpriseLikelihood(options), new SurpriseLikelihood(options), new SurpriseLikelihood(options), Profile(options))
     {
-        _near = new SurpriseLikelihood(options);
-        _far = new SurpriseLikelihood(options);
     }
 
-    private AnomalyScorer(SurpriseLikelihood near, SurpriseLikelihood far)
+    private AnomalyScorer(SurpriseLikelihood near, SurpriseLikelihood far, SurpriseLikelihood season, SeasonalProfile? profile)
     {
         _near = near;
         _far = far;
+        _season = season;
+        _profile = profile;
     }
 
     /// <summary>Readings seen, scored or not.</summary>
     public long Seen { get; private set; }
 
-    /// <summary>
-    /// Scores one reading of <paramref name="value"/>. <paramref name="nearSurprise"/> and
-    /// <paramref name="farSurprise"/> are its absolute residuals, over their error scales, against the
-    /// forecasts made one step and a full horizon before it; NaN where there was none (after a gap).
-    /// <paramref name="bandZ"/> is the half-width of the model's prediction interval in error scales.
-    /// </summary>
-    public AnomalyScore Observe(double value, double nearSurprise, double farSurprise, double bandZ, AnomalyOptions options)
+    /// <summary>Scores one reading.</summary>
+    public AnomalyScore Observe(in ScorerInput input, AnomalyOptions options)
     {
         Seen++;
         var learning = Seen <= options.LearningReadings;
+
         // A value outside the range is novel only when it is outside its forecast's band too: a level the
         // model follows as it trends away is not an event.
-        var novel = !learning && !(nearSurprise < bandZ) && IsNovel(value, options);
-        _min = double.IsNaN(_min) ? value : Math.Min(_min, value);
-        _max = double.IsNaN(_max) ? value : Math.Max(_max, value);
+        var novel = !learning && !(input.NearSurprise < input.BandZ) && IsNovel(input.Value, options);
+        var seasonal = _profile is null
+            ? double.NaN
+            : _profile.Observe(input.Timestamp, input.Value, options.SeasonFloor * (_max - _min), SeasonalProfile.Weight(input.Interval, options), options);
+        _min = double.IsNaN(_min) ? input.Value : Math.Min(_min, input.Value);
+        _max = double.IsNaN(_max) ? input.Value : Math.Max(_max, input.Value);
 
-        // Both likelihoods learn during the learning period and the suppression; only the decision waits.
-        var likelihood = Math.Max(_near.Observe(nearSurprise, options), _far.Observe(farSurprise, options));
+        // Every likelihood learns during the learning period and the suppression; only the decision waits.
+        var likelihood = Math.Max(
+            Math.Max(_near.Observe(input.NearSurprise, options), _far.Observe(input.FarSurprise, options)),
+            _season.Observe(seasonal, options));
         if (learning)
         {
             return default;
@@ -80,14 +85,40 @@ internal sealed class AnomalyScorer
         return range > 0 && (value > _max + margin || value < _min - margin);
     }
 
+    private static SeasonalProfile? Profile(AnomalyOptions options) =>
+        options.SeasonPeriod > TimeSpan.Zero ? new SeasonalProfile(options.SeasonBins) : null;
+
     /// <summary>A scorer as a checkpoint left it; a fresh one when the state does not fit the options' sizes.</summary>
-    public static AnomalyScorer From(AnomalyScorerState state, AnomalyOptions options) =>
-        SurpriseLikelihood.From(state.Near, options) is { } near && SurpriseLikelihood.From(state.Far, options) is { } far
-            ? new AnomalyScorer(near, far) { Seen = state.Seen, _min = state.Min, _max = state.Max, _suppress = state.Suppress }
+    public static AnomalyScorer From(AnomalyScorerState state, AnomalyOptions options)
+    {
+        var near = SurpriseLikelihood.From(state.Near, options);
+        var far = SurpriseLikelihood.From(state.Far, options);
+        var season = state.Season is { } seasonState ? SurpriseLikelihood.From(seasonState, options) : new SurpriseLikelihood(options);
+        var profile = state.Profile is { } profileState ? SeasonalProfile.From(profileState, options) : Profile(options);
+        var fits = near is not null && far is not null && season is not null && (profile is not null) == (options.SeasonPeriod > TimeSpan.Zero);
+        return fits
+            ? new AnomalyScorer(near!, far!, season!, profile) { Seen = state.Seen, _min = state.Min, _max = state.Max, _suppress = state.Suppress }
             : new AnomalyScorer(options);
+    }
 
     /// <summary>The scorer's state, for a checkpoint.</summary>
-    public AnomalyScorerState ToState() => new(Seen, _min, _max, _suppress, _near.ToState(), _far.ToState());
+    public AnomalyScorerState ToState() =>
+        new(Seen, _min, _max, _suppress, _near.ToState(), _far.ToState(), _season.ToState(), _profile?.ToState());
+}
+
+/// <summary>What <see cref="AnomalyScorer"/> judges of one reading.</summary>
+/// <param name="Timestamp">Its event time (its phase in the season).</param>
+/// <param name="Value">Its value.</param>
+/// <param name="Interval">The sensor's sampling interval.</param>
+/// <param name="NearSurprise">Its absolute residual, in error scales, against the forecast made one step before; NaN where none.</param>
+/// <param name="FarSurprise">The same against the forecast made a full horizon before.</param>
+/// <param name="BandZ">Half-width of the model's prediction interval, in error scales.</param>
+internal readonly record struct ScorerInput(
+    DateTimeOffset Timestamp, double Value, TimeSpan Interval, double NearSurprise, double FarSurprise, double BandZ)
+{
+    /// <summary>A reading with no forecast to judge it by (warm-up, or after a gap longer than the horizon): only what it shows of the sensor's range and season is learned.</summary>
+    public static ScorerInput Unforecast(DateTimeOffset timestamp, double value, TimeSpan interval) =>
+        new(timestamp, value, interval, double.NaN, double.NaN, double.PositiveInfinity);
 }
 
 /// <summary>
@@ -100,10 +131,11 @@ internal sealed class AnomalyScorer
 /// </summary>
 internal sealed class SurpriseLikelihood
 {
-    private readonly float[] _recent;
+    // Raw scores and block moments lie in [0, 1]: half precision keeps them to three digits at half the memory.
+    private readonly Half[] _recent;
 
     // Per closed block: its mean, then its mean square, interleaved.
-    private readonly float[] _blocks;
+    private readonly Half[] _blocks;
     private int _recentNext;
     private int _recentCount;
     private int _blockNext;
@@ -116,8 +148,8 @@ internal sealed class SurpriseLikelihood
 
     public SurpriseLikelihood(AnomalyOptions options)
     {
-        _recent = new float[options.ShortWindow];
-        _blocks = new float[2 * options.EstimationBlocks];
+        _recent = new Half[options.ShortWindow];
+        _blocks = new Half[2 * options.EstimationBlocks];
     }
 
     /// <summary>The likelihood score of <paramref name="surprise"/>; 0 before the first block closes and for NaN.</summary>
@@ -144,13 +176,13 @@ internal sealed class SurpriseLikelihood
 
     private double Average(double raw)
     {
-        _recent[_recentNext] = (float)raw;
+        _recent[_recentNext] = (Half)raw;
         _recentNext = (_recentNext + 1) % _recent.Length;
         _recentCount = Math.Min(_recentCount + 1, _recent.Length);
         var sum = 0.0;
         for (var i = 0; i < _recentCount; i++)
         {
-            sum += _recent[i];
+            sum += (double)_recent[i];
         }
 
         return sum / _recentCount;
@@ -166,8 +198,8 @@ internal sealed class SurpriseLikelihood
             return;
         }
 
-        _blocks[2 * _blockNext] = (float)(_openSum / _open);
-        _blocks[(2 * _blockNext) + 1] = (float)(_openSquares / _open);
+        _blocks[2 * _blockNext] = (Half)(_openSum / _open);
+        _blocks[(2 * _blockNext) + 1] = (Half)(_openSquares / _open);
         _blockNext = (_blockNext + 1) % (_blocks.Length / 2);
         _blockCount = Math.Min(_blockCount + 1, _blocks.Length / 2);
         (_open, _openSum, _openSquares) = (0, 0, 0);
@@ -175,8 +207,8 @@ internal sealed class SurpriseLikelihood
         double mean = 0, square = 0;
         for (var i = 0; i < _blockCount; i++)
         {
-            mean += _blocks[2 * i];
-            square += _blocks[(2 * i) + 1];
+            mean += (double)_blocks[2 * i];
+            square += (double)_blocks[(2 * i) + 1];
         }
 
         _mean = mean / _blockCount;
@@ -196,7 +228,7 @@ internal sealed class SurpriseLikelihood
 
     /// <summary>The likelihood's state, for a checkpoint.</summary>
     public SurpriseLikelihoodState ToState() =>
-        new([.. _recent], _recentNext, _recentCount, [.. _blocks], _blockNext, _blockCount, _open, _openSum, _openSquares, _mean, _deviation);
+        new([.. _recent.Select(h => (float)h)], _recentNext, _recentCount, [.. _blocks.Select(h => (float)h)], _blockNext, _blockCount, _open, _openSum, _openSquares, _mean, _deviation);
 
     /// <summary>A likelihood as a checkpoint left it; null when its sizes are not the options' (they changed since).</summary>
     public static SurpriseLikelihood? From(SurpriseLikelihoodState state, AnomalyOptions options)
@@ -207,8 +239,16 @@ internal sealed class SurpriseLikelihood
             return null;
         }
 
-        state.Recent.CopyTo(restored._recent, 0);
-        state.Blocks.CopyTo(restored._blocks, 0);
+        for (var i = 0; i < state.Recent.Length; i++)
+        {
+            restored._recent[i] = (Half)state.Recent[i];
+        }
+
+        for (var i = 0; i < state.Blocks.Length; i++)
+        {
+            restored._blocks[i] = (Half)state.Blocks[i];
+        }
+
         restored._recentNext = Math.Clamp(state.RecentNext, 0, restored._recent.Length - 1);
         restored._recentCount = Math.Clamp(state.RecentCount, 0, restored._recent.Length);
         restored._blockNext = Math.Clamp(state.BlockNext, 0, (restored._blocks.Length / 2) - 1);
@@ -231,6 +271,8 @@ internal readonly record struct AnomalyScore(double Value, bool Novel);
 /// <param name="Suppress">Readings still suppressed after the last detection.</param>
 /// <param name="Near">The one-step likelihood.</param>
 /// <param name="Far">The full-horizon likelihood.</param>
+/// <param name="Season">The seasonal likelihood (null in a scorer state from before it).</param>
+/// <param name="Profile">The seasonal profile (null when <see cref="AnomalyOptions.SeasonPeriod"/> is 0).</param>
 [GenerateSerializer, Immutable, Alias("Forecast.AnomalyScorerState")]
 internal sealed record AnomalyScorerState(
     [property: Id(0)] long Seen,
@@ -238,7 +280,9 @@ internal sealed record AnomalyScorerState(
     [property: Id(2)] double Max,
     [property: Id(3)] int Suppress,
     [property: Id(4)] SurpriseLikelihoodState Near,
-    [property: Id(5)] SurpriseLikelihoodState Far);
+    [property: Id(5)] SurpriseLikelihoodState Far,
+    [property: Id(6)] SurpriseLikelihoodState? Season = null,
+    [property: Id(7)] SeasonalProfileState? Profile = null);
 
 /// <summary>A <see cref="SurpriseLikelihood"/> as a checkpoint holds it; the arrays are its own copies.</summary>
 /// <param name="Recent">The short window of raw scores (a ring).</param>

@@ -203,6 +203,14 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             }
         }
 
+        if (!_primed)
+        {
+            // No forecast judges it yet, but the sensor's range and season learn from it.
+            // Until the warm-up fixes the interval, the gap since the last reading stands in for it.
+            var interval = _interval > TimeSpan.Zero ? _interval : LastApplied is { } last ? reading.Timestamp - last : model.SamplingInterval;
+            _scorer.Observe(ScorerInput.Unforecast(reading.Timestamp, reading.Value, interval), options);
+        }
+
         if (!_primed && !CanPrime(model))
         {
             output.Add(reading, RepeatLast(reading, model), double.NaN);
@@ -325,7 +333,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             }
 
             // Without per-step scales (a long horizon) the one-step surprise stands in for the near one.
-            var anomaly = _scorer.Observe(reading.Value, _steps is null ? surprise : near, far, model.IntervalZ, options);
+            var anomaly = _scorer.Observe(
+                new ScorerInput(reading.Timestamp, reading.Value, _interval, _steps is null ? surprise : near, far, model.IntervalZ),
+                options);
             score = anomaly.Value;
             if (_episode.Observe(reading.Timestamp, anomaly, surprise, options) is { } severity)
             {
@@ -351,6 +361,10 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             {
                 _clamped = 0;
             }
+        }
+        else
+        {
+            _scorer.Observe(ScorerInput.Unforecast(reading.Timestamp, reading.Value, _interval), options);
         }
 
         // A gap of a few steps is filled with the model's own forecast, so it keeps its rhythm.

@@ -9,6 +9,12 @@ public sealed class AnomalyScorerTests
 
     private static readonly AnomalyOptions Options = new() { LearningReadings = 100, EstimationBlock = 20, EstimationBlocks = 8, SuppressReadings = 10 };
 
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    // Readings one minute apart; the season (a day) sees each bin about 30 times a day.
+    private static AnomalyScore Observe(AnomalyScorer scorer, double value, double near, double far, AnomalyOptions? options = null) =>
+        scorer.Observe(new ScorerInput(T0.AddMinutes(scorer.Seen), value, TimeSpan.FromMinutes(1), near, far, Band), options ?? Options);
+
     /// <summary>Ordinary noise: surprises of about one error scale, from a fixed seed.</summary>
     private static double Noise(Random random) => Math.Abs(random.NextDouble() * 2);
 
@@ -19,7 +25,7 @@ public sealed class AnomalyScorerTests
 
         for (var i = 0; i < Options.LearningReadings; i++)
         {
-            Assert.Equal(default, scorer.Observe(i == 50 ? 1e6 : 10, 50, 50, Band, Options));
+            Assert.Equal(default, Observe(scorer, i == 50 ? 1e6 : 10, 50, 50));
         }
 
         Assert.Equal(Options.LearningReadings, scorer.Seen);
@@ -31,11 +37,11 @@ public sealed class AnomalyScorerTests
         var (scorer, random) = (new AnomalyScorer(Options), new Random(7));
         for (var i = 0; i < 300; i++)
         {
-            var quiet = scorer.Observe(10, Noise(random), Noise(random), Band, Options);
+            var quiet = Observe(scorer, 10, Noise(random), Noise(random));
             Assert.True(i < Options.LearningReadings || quiet.Value < Options.Threshold, $"reading {i} scored {quiet.Value}");
         }
 
-        var scores = Enumerable.Range(0, 5).Select(_ => scorer.Observe(10, 8, 8, Band, Options).Value).ToArray();
+        var scores = Enumerable.Range(0, 5).Select(_ => Observe(scorer, 10, 8, 8).Value).ToArray();
 
         Assert.Contains(scores, s => s >= Options.Threshold);
         Assert.All(scores, s => Assert.InRange(s, 0, 1));
@@ -47,15 +53,15 @@ public sealed class AnomalyScorerTests
         var (scorer, random) = (new AnomalyScorer(Options), new Random(8));
         for (var i = 0; i < 300; i++)
         {
-            scorer.Observe(10 + random.NextDouble(), Noise(random), Noise(random), Band, Options);
+            Observe(scorer, 10 + random.NextDouble(), Noise(random), Noise(random));
         }
 
-        var detection = scorer.Observe(500, 40, 40, Band, Options);
-        var after = Enumerable.Range(0, Options.SuppressReadings).Select(_ => scorer.Observe(500, 40, 40, Band, Options)).ToArray();
+        var detection = Observe(scorer, 500, 40, 40);
+        var after = Enumerable.Range(0, Options.SuppressReadings).Select(_ => Observe(scorer, 500, 40, 40)).ToArray();
 
         Assert.Equal(new AnomalyScore(1, Novel: true), detection);
         Assert.All(after, s => Assert.Equal(default, s));
-        Assert.True(scorer.Observe(500, 40, 40, Band, Options).Value > 0);
+        Assert.True(Observe(scorer, 500, 40, 40).Value > 0);
     }
 
     [Fact]
@@ -64,12 +70,12 @@ public sealed class AnomalyScorerTests
         var (scorer, random) = (new AnomalyScorer(Options), new Random(9));
         for (var i = 0; i < 300; i++)
         {
-            scorer.Observe(10 + random.NextDouble(), Noise(random), Noise(random), Band, Options);
+            Observe(scorer, 10 + random.NextDouble(), Noise(random), Noise(random));
         }
 
         // 12 is 2 ranges above the highest value, but the model saw it coming (inside the band).
-        Assert.False(scorer.Observe(12, 0.5, 0.5, Band, Options).Novel);
-        Assert.True(scorer.Observe(14, 30, 30, Band, Options).Novel);
+        Assert.False(Observe(scorer, 12, 0.5, 0.5).Novel);
+        Assert.True(Observe(scorer, 14, 30, 30).Novel);
     }
 
     [Fact]
@@ -77,7 +83,7 @@ public sealed class AnomalyScorerTests
     {
         var scorer = new AnomalyScorer(Options);
 
-        var scores = Enumerable.Range(0, 1000).Select(i => scorer.Observe(5, 0, i % 3 == 0 ? double.NaN : 0, Band, Options)).ToArray();
+        var scores = Enumerable.Range(0, 1000).Select(i => Observe(scorer, 5, 0, i % 3 == 0 ? double.NaN : 0)).ToArray();
 
         Assert.All(scores, s => Assert.InRange(s.Value, 0, Options.Threshold - 0.1));
     }
@@ -88,7 +94,7 @@ public sealed class AnomalyScorerTests
         var (live, random) = (new AnomalyScorer(Options), new Random(10));
         for (var i = 0; i < 257; i++)
         {
-            live.Observe(10 + random.NextDouble(), Noise(random), Noise(random), Band, Options);
+            Observe(live, 10 + random.NextDouble(), Noise(random), Noise(random));
         }
 
         var storage = new OrleansGrainStorageSerializer(new ServiceCollection()
@@ -97,12 +103,34 @@ public sealed class AnomalyScorerTests
             .GetRequiredService<Serializer>());
         var stored = storage.Deserialize<SensorState>(storage.Serialize(new SensorState { Scorer = live.ToState() }))!.Scorer!;
         var restored = AnomalyScorer.From(stored, Options);
+        Assert.Equal(live.Seen, restored.Seen);
 
         for (var i = 0; i < 50; i++)
         {
             var (near, far) = (Noise(random) * (i % 7 == 0 ? 6 : 1), Noise(random));
-            Assert.Equal(live.Observe(10, near, far, Band, Options), restored.Observe(10, near, far, Band, Options));
+            Assert.Equal(Observe(live, 10, near, far), Observe(restored, 10, near, far));
         }
+    }
+
+    [Fact]
+    public void Observe_ScoresADayUnlikeTheDaysBefore_ThroughTheSeason()
+    {
+        // Busy from 08:00 to 18:00 and quiet at night, every 5 minutes, perfectly forecast one step ahead;
+        // on the fifth day the busy hours do not come. Only the season can tell.
+        var options = new AnomalyOptions();
+        var scorer = new AnomalyScorer(options);
+        var random = new Random(11);
+        var scores = new List<(int Day, AnomalyScore Score)>();
+        for (var i = 0; i < 6 * 288; i++)
+        {
+            var (day, hour) = (i / 288, i % 288 / 12);
+            var busy = hour is >= 8 and < 18 && day != 4;
+            var input = new ScorerInput(T0.AddMinutes(5 * i), (busy ? 80 : 20) + random.NextDouble(), TimeSpan.FromMinutes(5), Noise(random), Noise(random), Band);
+            scores.Add((day, scorer.Observe(input, options)));
+        }
+
+        Assert.All(scores.Where(s => s.Day is >= 2 and < 4), s => Assert.True(s.Score.Value < options.Threshold, $"{s.Score} on day {s.Day}"));
+        Assert.Contains(scores, s => s.Day == 4 && s.Score.Value >= options.Threshold && !s.Score.Novel);
     }
 
     [Fact]
