@@ -208,7 +208,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             // No forecast judges it yet, but the sensor's range and season learn from it.
             // Until the warm-up fixes the interval, the gap since the last reading stands in for it.
             var interval = _interval > TimeSpan.Zero ? _interval : LastApplied is { } last ? reading.Timestamp - last : model.SamplingInterval;
-            _scorer.Observe(ScorerInput.Unforecast(reading.Timestamp, reading.Value, interval), options);
+            _scorer.Learn(reading.Timestamp, reading.Value, interval, options);
         }
 
         if (!_primed && !CanPrime(model))
@@ -364,7 +364,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         }
         else
         {
-            _scorer.Observe(ScorerInput.Unforecast(reading.Timestamp, reading.Value, _interval), options);
+            _scorer.Learn(reading.Timestamp, reading.Value, _interval, options);
         }
 
         // A gap of a few steps is filled with the model's own forecast, so it keeps its rhythm.

@@ -47,9 +47,8 @@ internal sealed class StepResiduals
     {
         for (var step = 0; step < _rows; step++)
         {
-            var row = (_newest - step + Horizon) % Horizon;
-            var sigma = _counts[step] >= options.MinResiduals ? Math.Sqrt(_meanSquare[step]) : modelSigma[step] * ratio;
-            var residual = Math.Clamp(z - _past[(row * Horizon) + step], -3 * sigma, 3 * sigma);
+            var sigma = Sigma(step, options) ?? (modelSigma[step] * ratio);
+            var residual = Math.Clamp(z - Kept(step), -3 * sigma, 3 * sigma);
             var square = residual * residual;
             _meanSquare[step] = _counts[step] == 0 ? square : _meanSquare[step] + (options.ResidualWeight * (square - _meanSquare[step]));
             _counts[step]++;
@@ -68,10 +67,11 @@ internal sealed class StepResiduals
             return double.NaN;
         }
 
-        var row = (_newest - step + Horizon) % Horizon;
-        var sigma = Sigma(step, options) ?? (modelSigma[step] * ratio);
-        return Math.Abs(z - _past[(row * Horizon) + step]) / sigma;
+        return Math.Abs(z - Kept(step)) / (Sigma(step, options) ?? (modelSigma[step] * ratio));
     }
+
+    /// <summary>What the forecast made <paramref name="step"/> + 1 readings ago said of the next reading.</summary>
+    private float Kept(int step) => _past[(((_newest - step + Horizon) % Horizon) * Horizon) + step];
 
     /// <summary>Keeps the forecast just made (its step k predicts the reading k + 1 steps ahead).</summary>
     public void Push(ReadOnlySpan<float> forecast)

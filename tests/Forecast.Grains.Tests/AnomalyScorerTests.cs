@@ -134,6 +134,22 @@ public sealed class AnomalyScorerTests
     }
 
     [Fact]
+    public void Learn_CountsTowardsLearning_ButNeverDecides_NorHoldsLaterScores()
+    {
+        var (scorer, random) = (new AnomalyScorer(Options), new Random(12));
+        for (var i = 0; i < 300; i++)
+        {
+            Observe(scorer, 10 + random.NextDouble(), Noise(random), Noise(random));
+        }
+
+        // A wild value no forecast judged (after a long gap): learned, but it is no detection and starts no suppression.
+        scorer.Learn(T0.AddMinutes(scorer.Seen), 1e6, TimeSpan.FromMinutes(1), Options);
+
+        Assert.Equal(301, scorer.Seen);
+        Assert.True(Observe(scorer, 2e6, 40, 40).Novel);
+    }
+
+    [Fact]
     public void From_StartsAfresh_WhenTheStateDoesNotFitTheOptions()
     {
         var state = new AnomalyScorer(Options).ToState();

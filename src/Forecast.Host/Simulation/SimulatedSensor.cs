@@ -66,7 +66,6 @@ internal sealed class SimulatedSensor
                 if (t >= injection.First && t <= injection.Last + tolerance && opened > 0 && !hit)
                 {
                     hit = true;
-                    counts = counts with { DetectedInjections = counts.DetectedInjections + (injection.Detected ? 0 : 1) };
                     injection.Detected = true;
                 }
             }
@@ -152,12 +151,10 @@ internal sealed class SimulatedSensor
 /// <summary>How the detector did against the simulator's injections.</summary>
 /// <param name="Detections">Episodes opened.</param>
 /// <param name="TrueDetections">Of those, the ones during an injection or shortly after it.</param>
-/// <param name="DetectedInjections">Injections with at least one detection.</param>
 /// <param name="JudgedInjections">Injections over and judged (after the sensor's learning period).</param>
 /// <param name="DetectedJudged">Of those, the ones detected.</param>
-internal sealed record DetectorCounts(int Detections = 0, int TrueDetections = 0, int DetectedInjections = 0, int JudgedInjections = 0, int DetectedJudged = 0)
+internal sealed record DetectorCounts(int Detections = 0, int TrueDetections = 0, int JudgedInjections = 0, int DetectedJudged = 0)
 {
     public static DetectorCounts operator +(DetectorCounts a, DetectorCounts b) => new(
-        a.Detections + b.Detections, a.TrueDetections + b.TrueDetections, a.DetectedInjections + b.DetectedInjections,
-        a.JudgedInjections + b.JudgedInjections, a.DetectedJudged + b.DetectedJudged);
+        a.Detections + b.Detections, a.TrueDetections + b.TrueDetections, a.JudgedInjections + b.JudgedInjections, a.DetectedJudged + b.DetectedJudged);
 }
