@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 packages=()
 command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+# Alert deliveries are tested against a real Alertmanager.
+[[ -x /usr/bin/prometheus-alertmanager ]] || packages+=(prometheus-alertmanager)
 # MQTT ingest is tested against a real broker.
 [[ -x /usr/sbin/mosquitto ]] || packages+=(mosquitto)
 # The deployment files are checked with yamllint and the chart's JSON schema.

@@ -16,7 +16,9 @@ namespace Forecast.Grains;
 internal sealed partial class SensorGrain(
     IForecaster forecaster,
     IPredictionSink sink,
+    IAlertOutbox alerts,
     IOptions<AnomalyOptions> options,
+    IOptions<AlertRuleOptions> alertRules,
     IOptions<SensorOptions> sensorOptions,
     [PersistentState("sensor", SensorOptions.StorageName)] IPersistentState<SensorState> state,
     ILocalSiloDetails silo,
@@ -44,9 +46,9 @@ internal sealed partial class SensorGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
-        _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated, logger)
-            : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State, logger)
-            : new SensorStream(id, options.Value, logger);
+        _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated, logger, alertRules.Value)
+            : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State, logger, alertRules.Value)
+            : new SensorStream(id, options.Value, logger, alertRules.Value);
         _migrated = null;
         if (sensorOptions.Value.DurableStorage)
         {
@@ -77,6 +79,13 @@ internal sealed partial class SensorGrain(
             if (output.Predictions.Count > 0)
             {
                 await sink.WriteAsync(output.ToSinkBatch());
+            }
+
+            // Durable in the outbox before the readings are acknowledged: a crash after this replays
+            // nothing that raised them, and a crash before it raises them again with the same ids.
+            if (output.Alerts.Count > 0)
+            {
+                await alerts.EnqueueAsync(output.Alerts);
             }
         }
         catch (Exception exception)

@@ -64,4 +64,7 @@ internal sealed partial class SensorState
 
     /// <summary>Readings clipped since the surprise was last quiet (see <see cref="AnomalyOptions.ClampReadings"/>).</summary>
     [Id(38)] public int Clamped { get; set; }
+
+    /// <summary>The sensor's alert; null while there is none to remember.</summary>
+    [Id(39)] public AlertLifecycleState? Alert { get; set; }
 }

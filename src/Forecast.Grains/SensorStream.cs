@@ -13,8 +13,10 @@ namespace Forecast.Grains;
 /// <see cref="AnomalyOptions.DriftReadings"/> readings in a row, the scaler is refitted on the ring
 /// buffer and the model re-warmed from it, as after a model change.
 /// </summary>
-internal sealed partial class SensorStream(string sensorId, AnomalyOptions options, ILogger? logger = null)
+internal sealed partial class SensorStream(string sensorId, AnomalyOptions options, ILogger? logger = null, AlertRuleOptions? alertRules = null)
 {
+    private static readonly AlertRuleOptions DefaultAlertRules = new();
+    private readonly AlertRuleOptions _alertRules = alertRules ?? DefaultAlertRules;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     /// <summary>Model id written on predictions made before the model is warmed up (repeat last value).</summary>
@@ -25,6 +27,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     private StepResiduals? _steps;
     private AnomalyEpisode _episode = new();
     private AnomalyScorer _scorer = new(options);
+
+    // Null while there is no alert to remember (most sensors, most of the time).
+    private AlertLifecycle? _alert;
     private ReadingRing? _ring;
     private ModelDescriptor? _model;
 
@@ -58,9 +63,11 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     public long Refits { get; private set; }
 
     /// <summary>A stream that resumes from a checkpoint.</summary>
-    public static SensorStream Restore(string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null) =>
-        new(sensorId, options, logger)
+    public static SensorStream Restore(
+        string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null, AlertRuleOptions? alertRules = null) =>
+        new(sensorId, options, logger, alertRules)
         {
+            _alert = state.Alert is { } alert ? AlertLifecycle.From(alert) : null,
             _modelId = state.ModelId,
             _scaler = Scaler.From(state.ScalerOrFlat()),
             _residuals = ResidualScale.From(state.ResidualsOrFlat()),
@@ -104,6 +111,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         Steps = _steps?.ToState(),
         Scorer = _scorer.ToState(),
         Clamped = _clamped,
+        Alert = _alert?.ToState(),
     };
 
     /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
@@ -337,6 +345,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
                 new ScorerInput(reading.Timestamp, reading.Value, _interval, _steps is null ? surprise : near, far, model.IntervalZ),
                 options);
             score = anomaly.Value;
+            var band = model.IntervalZ * sigma;
             if (_episode.Observe(reading.Timestamp, anomaly, surprise, options) is { } severity)
             {
                 output.Anomalies.Add(new Anomaly(
@@ -344,12 +353,29 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
                     reading.Timestamp,
                     reading.Value,
                     _scaler.Denormalise(expected),
-                    _scaler.Denormalise(expected - (model.IntervalZ * sigma)),
-                    _scaler.Denormalise(expected + (model.IntervalZ * sigma)),
+                    _scaler.Denormalise(expected - band),
+                    _scaler.Denormalise(expected + band),
                     surprise,
                     severity,
                     model.Id,
                     _episode.Start));
+            }
+
+            if (_episode.IsOpen || _alert is not null)
+            {
+                var alertReading = new AlertReading(
+                    reading.Timestamp, reading.Value, _scaler.Denormalise(expected), _scaler.Denormalise(expected - band),
+                    _scaler.Denormalise(expected + band), surprise, model.Id);
+                _alert ??= new AlertLifecycle();
+                if (_alert.Observe(sensorId, alertReading, _episode, _alertRules) is { } change)
+                {
+                    output.Alerts.Add(change);
+                }
+
+                if (_alert.Idle)
+                {
+                    _alert = null;
+                }
             }
 
             if (surprise >= options.ClampScore && _clamped < options.ClampReadings)

@@ -14,6 +14,9 @@ internal sealed class StreamOutput(int capacity)
 
     public List<Anomaly> Anomalies { get; } = [];
 
+    /// <summary>Changes of the sensor's alert, for the silo's alert outbox.</summary>
+    public List<AlertEvent> Alerts { get; } = [];
+
     public int Duplicates { get; set; }
 
     public int OutOfOrder { get; set; }

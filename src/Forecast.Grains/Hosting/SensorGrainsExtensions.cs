@@ -1,5 +1,6 @@
 using Forecast.Abstractions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Forecast.Grains;
 
@@ -7,8 +8,8 @@ namespace Forecast.Grains;
 public static class SensorGrainsExtensions
 {
     /// <summary>
-    /// Binds <see cref="AnomalyOptions"/> and <see cref="SensorOptions"/> from the <c>Anomaly</c> and
-    /// <c>Sensors</c> configuration sections, validated when the host starts.
+    /// Binds <see cref="AnomalyOptions"/>, <see cref="SensorOptions"/> and <see cref="AlertRuleOptions"/> from the
+    /// <c>Anomaly</c>, <c>Sensors</c> and <c>Alerts</c> configuration sections, validated when the host starts.
     /// </summary>
     public static IHostApplicationBuilder AddSensorGrains(this IHostApplicationBuilder builder)
     {
@@ -20,16 +21,21 @@ public static class SensorGrainsExtensions
     public static IServiceCollection AddSensorGrains(this IServiceCollection services, IConfiguration configuration) =>
         services.AddSensorGrains(
             anomaly => anomaly.Bind(configuration.GetSection(AnomalyOptions.SectionName)),
-            sensors => sensors.Bind(configuration.GetSection(SensorOptions.SectionName)));
+            sensors => sensors.Bind(configuration.GetSection(SensorOptions.SectionName)),
+            alerts => alerts.Bind(configuration.GetSection(AlertRuleOptions.SectionName)));
 
     /// <summary>The same with options set in code (tests); both are validated when the host starts.</summary>
     public static IServiceCollection AddSensorGrains(
         this IServiceCollection services,
         Action<OptionsBuilder<AnomalyOptions>>? configureAnomaly = null,
-        Action<OptionsBuilder<SensorOptions>>? configureSensors = null)
+        Action<OptionsBuilder<SensorOptions>>? configureSensors = null,
+        Action<OptionsBuilder<AlertRuleOptions>>? configureAlerts = null)
     {
         services.AddValidatedOptions<AnomalyOptions, AnomalyOptionsValidator>(configureAnomaly);
         services.AddValidatedOptions<SensorOptions, SensorOptionsValidator>(configureSensors);
+        services.AddValidatedOptions<AlertRuleOptions, AlertRuleOptionsValidator>(configureAlerts);
+        // Without a delivery configured, alert events have nowhere to go (Forecast.Alerting replaces this).
+        services.TryAddSingleton<IAlertOutbox, NoAlertOutbox>();
         return services;
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Forecast.Alerting;
+using Forecast.Alerting.Outbox;
 using Forecast.Diagnostics;
 using Forecast.Host.Diagnostics;
 using Forecast.Sinks.Embedded;
@@ -68,6 +70,7 @@ internal static class RunVerb
             builder.AddMqttIngestion();
         }
 
+        builder.AddAlerting(builder.Configuration["Orleans:Redis"]);
         builder.Services.AddHostedService<ProgressReporter>();
         var duration = builder.Configuration.GetValue<TimeSpan?>("Run:Duration");
 
@@ -75,6 +78,7 @@ internal static class RunVerb
         host.MapHealthEndpoints();
         host.MapSensorEndpoints();
         host.MapHttpIngestion();
+        host.MapAlerting();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync();
@@ -105,12 +109,23 @@ internal static class RunVerb
             httpRefused = host.Services.GetRequiredService<HttpIngestion>().Refused,
             mqttMessages = host.Services.GetService<MqttIngestionService>()?.Messages,
             mqttDeadLettered = host.Services.GetService<MqttIngestionService>()?.DeadLettered,
+            alerts = host.Services.GetService<AlertOutbox>() is { } outbox ? Alerts(outbox) : null,
             ignored = metrics.Ignored,
             failedCalls = metrics.FailedCalls,
             seconds = Math.Round(seconds, 1),
         }));
         return 0;
     }
+
+    /// <summary>Each alert delivery's counters, as the summary reports them.</summary>
+    private static object Alerts(AlertOutbox outbox) => new
+    {
+        deliveries = outbox.Channels.Select(c => c.Counters).Select(c => new
+        {
+            name = c.Name, pending = c.Pending, delivered = c.Delivered, retries = c.Retries, rejected = c.Rejected, dropped = c.Dropped, disabled = c.Disabled,
+        }),
+        silenced = outbox.Silenced,
+    };
 
     /// <summary>The detector against the simulator's ground truth, as the summary reports it.</summary>
     private static object Detector(DetectorCounts counts) => new

@@ -1,0 +1,99 @@
+using Forecast.Abstractions;
+using Forecast.Alerting.Silences;
+
+namespace Forecast.Alerting.Outbox;
+
+/// <summary>
+/// The silo's outbox: takes the grains' alert events (dropping openings and escalations a silence covers),
+/// stores each in every delivery's queue, and runs one worker per delivery. Stopping gives the workers
+/// <see cref="OutboxOptions.DrainTimeout"/> to deliver what is queued; the rest stays for the next start.
+/// </summary>
+internal sealed partial class AlertOutbox(
+    IReadOnlyList<DeliveryChannel> channels, SilenceRegistry silences, OutboxOptions options, TimeProvider clock, ILogger<AlertOutbox> logger)
+    : IAlertOutbox, IHostedService
+{
+    private static readonly TimeSpan SilenceRefresh = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _workers = [];
+    private long _silenced;
+
+    public IReadOnlyList<DeliveryChannel> Channels => channels;
+
+    public long Silenced => Interlocked.Read(ref _silenced);
+
+    public async ValueTask EnqueueAsync(IReadOnlyList<AlertEvent> events, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var e in events)
+        {
+            if (e.Kind != AlertEventKind.Resolved && silences.IsSilenced(e.SensorId, now))
+            {
+                Interlocked.Increment(ref _silenced);
+                LogSilenced(logger, e.Id, e.Kind, e.SensorId);
+                continue;
+            }
+
+            foreach (var channel in channels)
+            {
+                await channel.EnqueueAsync(e, cancellationToken);
+            }
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await silences.RefreshAsync(cancellationToken);
+        foreach (var channel in channels)
+        {
+            _workers.Add(Task.Run(() => channel.RunAsync(_stopping.Token), CancellationToken.None));
+        }
+
+        _workers.Add(RefreshSilencesAsync(_stopping.Token));
+        LogStarted(logger, string.Join(", ", channels.Select(c => c.Name)), channels.Sum(c => c.Pending));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var drained = await Task.WhenAll(channels.Select(c => c.DrainAsync(options.DrainTimeout)));
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (drained.Contains(false))
+        {
+            LogUndelivered(logger, channels.Sum(c => c.Pending));
+        }
+    }
+
+    private async Task RefreshSilencesAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(SilenceRefresh, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await silences.RefreshAsync(stopping);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogRefreshFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert deliveries on: {Deliveries} ({Pending} undelivered events from before)")]
+    private static partial void LogStarted(ILogger logger, string deliveries, int pending);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert event {EventId} ({Kind}, sensor {SensorId}) is silenced")]
+    private static partial void LogSilenced(ILogger logger, string eventId, AlertEventKind kind, string sensorId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Pending} alert events undelivered; they stay in the outbox and go out at the next start")]
+    private static partial void LogUndelivered(ILogger logger, int pending);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading silences failed; the last ones known stay in force")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}
