@@ -50,6 +50,8 @@ internal static class RunVerb
     public static async Task<int> RunAsync(string[] options)
     {
         var builder = ForecastHostBuilder.CreateWeb(options, new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:8080" });
+        // Before the silo: hosted services stop in reverse order, so the outbox drains after the grains stop raising events.
+        builder.AddAlerting(builder.Configuration["Orleans:Redis"]);
         builder.AddForecastSilo();
         builder.AddPredictionSink();
         var fromKafka = builder.Configuration.GetSection(KafkaIngestionOptions.SectionName).Exists();
@@ -70,7 +72,6 @@ internal static class RunVerb
             builder.AddMqttIngestion();
         }
 
-        builder.AddAlerting(builder.Configuration["Orleans:Redis"]);
         builder.Services.AddHostedService<ProgressReporter>();
         var duration = builder.Configuration.GetValue<TimeSpan?>("Run:Duration");
 
