@@ -72,7 +72,8 @@ public sealed class OtherDeliveryTests(RedisFixture redis) : IClassFixture<Redis
 
         _receiver.Answer = _ => (204, null);
         await using var after = await Harness.StartAsync(_directory, Configure);
-        await Events.UntilAsync(() => _receiver.Requests.Count(r => r.Status == 204) == 2, "both events delivered from Redis");
+        // At least once: an attempt of the stopped silo may still have been in flight when the receiver came back.
+        await Events.UntilAsync(() => _receiver.Requests.Where(r => r.Status == 204).Select(r => r.Body).Distinct().Count() == 2, "both events delivered from Redis");
 
         Assert.False(Directory.Exists(Path.Combine(_directory, "unused")));
     }

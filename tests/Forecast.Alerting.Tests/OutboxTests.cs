@@ -28,9 +28,10 @@ public sealed class OutboxTests : IAsyncLifetime
 
         _receiver.Answer = _ => (204, null);
         await using var after = await StartAsync();
-        await Events.UntilAsync(() => Delivered().Count == 4, "the four events delivered after the restart");
+        await Events.UntilAsync(() => Delivered().Select(r => r.Headers["webhook-id"]).Distinct().Count() == 4, "the four events delivered after the restart");
 
-        Assert.Equal(events.Select(e => e.Id), Delivered().Select(r => r.Headers["webhook-id"]));
+        // At least once: an attempt of the stopped silo may still have been in flight when the receiver came back.
+        Assert.Equal(events.Select(e => e.Id), Delivered().Select(r => r.Headers["webhook-id"]).Distinct());
         Assert.Equal(0, after.Channel("webhook").Pending);
     }
 

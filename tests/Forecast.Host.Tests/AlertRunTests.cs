@@ -80,6 +80,22 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
         Assert.Contains("undelivered events from before the restart are queued again", next.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SIGTERM_stops_the_silo_gracefully_and_its_outbox_drains()
+    {
+        var web = FreePort.Next();
+        using var silo = ForecastProcess.Start(Arguments(web, "--sensors", "40", "--interval", "10ms"));
+        await UntilAsync(() => _receiver.Requests.Count >= 5, "five events delivered", silo);
+
+        var exitCode = await silo.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{silo.Output}");
+        var summary = JsonDocument.Parse(silo.Output.Trim().Split('\n')[^1]).RootElement;
+        var webhook = summary.GetProperty("alerts").GetProperty("deliveries")[0];
+        Assert.True(webhook.GetProperty("pending").GetInt32() == 0, summary.ToString());
+        Assert.Equal(_receiver.Requests.Count, webhook.GetProperty("delivered").GetInt64());
+    }
+
     private string[] Arguments(int web, params string[] extra) =>
     [
         "--urls", $"http://127.0.0.1:{web}",

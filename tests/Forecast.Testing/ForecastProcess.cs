@@ -72,6 +72,19 @@ public sealed class ForecastProcess : IDisposable
         return silo;
     }
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod; returns the exit status once the silo has stopped.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown hook runs, nothing is drained or committed.</summary>
     public void Kill()
     {

@@ -43,6 +43,34 @@ orleans/clusterId: {{ .Release.Name | quote }}
 {{- end }}
 - name: Orleans__Redis
   value: {{ .Values.redis.endpoint | quote }}
+{{- with .Values.alerts }}
+{{- if or .externalUrl .alertmanagerUrl .webhook.url .slackSecret .pagerDutySecret }}
+- name: Alerts__ExternalUrl
+  value: {{ .externalUrl | default (printf "http://%s.%s.svc:%v" $.Release.Name $.Release.Namespace $.Values.service.port) | quote }}
+{{- end }}
+{{- if .alertmanagerUrl }}
+- name: Alerts__Alertmanager__Url
+  value: {{ .alertmanagerUrl | quote }}
+{{- end }}
+{{- if .webhook.url }}
+- name: Alerts__Webhook__Url
+  value: {{ .webhook.url | quote }}
+- name: Alerts__Webhook__SecretFile
+  value: /etc/forecast/alerts/webhook/secret
+{{- end }}
+{{- if .slackSecret }}
+- name: Alerts__Slack__UrlFile
+  value: /etc/forecast/alerts/slack/url
+{{- end }}
+{{- if .pagerDutySecret }}
+- name: Alerts__PagerDuty__RoutingKeyFile
+  value: /etc/forecast/alerts/pagerduty/routingKey
+{{- end }}
+{{- range $key, $value := .settings }}
+- name: Alerts__{{ $key | replace ":" "__" }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
 {{- if .Values.orleans.kubernetesHosting }}
 - name: Orleans__Kubernetes
   value: "true"
@@ -63,5 +91,37 @@ orleans/clusterId: {{ .Release.Name | quote }}
   value: {{ .Release.Name | quote }}
 - name: Orleans__AdvertisedIP
   valueFrom: { fieldRef: { fieldPath: status.podIP } }
+{{- end }}
+{{- end }}
+
+{{/* Alert delivery secrets, each mounted read-only as the file its Alerts:...File setting names. */}}
+{{- define "forecast.alertMounts" -}}
+{{- with .Values.alerts }}
+{{- if .webhook.url }}
+- { name: alerts-webhook, mountPath: /etc/forecast/alerts/webhook, readOnly: true }
+{{- end }}
+{{- if .slackSecret }}
+- { name: alerts-slack, mountPath: /etc/forecast/alerts/slack, readOnly: true }
+{{- end }}
+{{- if .pagerDutySecret }}
+- { name: alerts-pagerduty, mountPath: /etc/forecast/alerts/pagerduty, readOnly: true }
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "forecast.alertVolumes" -}}
+{{- with .Values.alerts }}
+{{- if .webhook.url }}
+- name: alerts-webhook
+  secret: { secretName: {{ .webhook.secretName | quote }}, defaultMode: 0440, items: [{ key: secret, path: secret }] }
+{{- end }}
+{{- if .slackSecret }}
+- name: alerts-slack
+  secret: { secretName: {{ .slackSecret | quote }}, defaultMode: 0440, items: [{ key: url, path: url }] }
+{{- end }}
+{{- if .pagerDutySecret }}
+- name: alerts-pagerduty
+  secret: { secretName: {{ .pagerDutySecret | quote }}, defaultMode: 0440, items: [{ key: routingKey, path: routingKey }] }
+{{- end }}
 {{- end }}
 {{- end }}

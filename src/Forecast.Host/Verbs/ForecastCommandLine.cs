@@ -41,7 +41,13 @@ internal static class ForecastCommandLine
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // No signal handling here: the host's console lifetime stops a silo gracefully on SIGTERM and Ctrl+C
+            // (grains deactivated, the alert outbox drained, the summary printed), which would otherwise be cut
+            // short after two seconds with exit status 143 or 130.
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            });
         }
         catch (Exception exception) when (exception is ArgumentException or OptionsValidationException or Inference.Onnx.ModelValidationException
             or FormatException or Orleans.Runtime.OrleansConfigurationException
