@@ -36,14 +36,17 @@ public sealed class PipelineMetrics
     /// <summary>Counts readings handed to grains.</summary>
     public void RecordSent(int readings) => Interlocked.Add(ref _sent, readings);
 
-    /// <summary>Counts one grain call's result and its latency.</summary>
-    public void RecordResult(ApplyResult result, TimeSpan latency)
+    /// <summary>Counts one grain call's result and its latency (null: not timed).</summary>
+    public void RecordResult(ApplyResult result, TimeSpan? latency)
     {
         Interlocked.Add(ref _applied, result.Applied);
         Interlocked.Add(ref _ignored, result.Duplicates + result.OutOfOrder);
         Interlocked.Add(ref _invalid, result.Invalid);
         Interlocked.Add(ref _anomalies, result.Anomalies);
-        Latency.Record(latency);
+        if (latency is { } elapsed)
+        {
+            Latency.Record(elapsed);
+        }
     }
 
     /// <summary>Counts a failed grain call.</summary>

@@ -31,7 +31,8 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
         _receiver.Answer = _ => DateTimeOffset.UtcNow < outageEnds ? (503, 1) : (204, null);
         var web = FreePort.Next();
 
-        using var silo = ForecastProcess.Start(Arguments(web, "--duration", "30s", "--sensors", "40", "--interval", "10ms",
+        // Readings at the default second: the simulator's history lets the detector judge within seconds.
+        using var silo = ForecastProcess.Start(Arguments(web, "--duration", "30s", "--sensors", "200",
             "--Alerts:Alertmanager:Url", alertmanager.Url, "--Alerts:Alertmanager:ResendInterval", "00:00:05"));
         await WaitForExitAsync(silo);
 

@@ -64,6 +64,7 @@ public sealed class RunVerbTests
 
     [Theory]
     [InlineData("--sensors -1", "Simulator:Sensors")]
+    [InlineData("--Simulator:HistoryReadings -5", "Simulator:HistoryReadings must be from 0 to 10,000")]
     [InlineData("--mqtt localhost:99999", "Mqtt:Server 'localhost:99999' is not host:port")]
     [InlineData("--mqtt 127.0.0.1:1883 --Mqtt:SensorId plant-a", "Mqtt:SensorId 'plant-a': it names no topic level")]
     [InlineData("--Edge:ApiKeyFile /no/such/keys", "Edge:ApiKeyFile '/no/such/keys' does not exist")]

@@ -16,13 +16,15 @@ internal sealed class ReadingDriver(IGrainFactory grains, PipelineMetrics metric
 
     /// <summary>
     /// Starts one grain call, which hands its result to <paramref name="onResult"/> when it succeeds; waits
-    /// first while <c>maxInFlight</c> calls are running.
+    /// first while <c>maxInFlight</c> calls are running. An untimed call (a sensor's history, hundreds of
+    /// readings at once) is counted but kept out of the latency percentiles, which are about live readings.
     /// </summary>
-    public async ValueTask SendAsync(string sensorId, SensorReading[] readings, long madeAt, CancellationToken cancellationToken, Action<ApplyResult>? onResult = null)
+    public async ValueTask SendAsync(
+        string sensorId, SensorReading[] readings, long madeAt, CancellationToken cancellationToken, Action<ApplyResult>? onResult = null, bool timed = true)
     {
         await _slots.WaitAsync(cancellationToken);
         metrics.RecordSent(readings.Length);
-        _ = CallAsync(sensorId, readings, madeAt, onResult);
+        _ = CallAsync(sensorId, readings, timed ? madeAt : null, onResult);
     }
 
     /// <summary>Waits until every call started has finished.</summary>
@@ -36,12 +38,12 @@ internal sealed class ReadingDriver(IGrainFactory grains, PipelineMetrics metric
         _slots.Release(maxInFlight);
     }
 
-    private async Task CallAsync(string sensorId, SensorReading[] readings, long madeAt, Action<ApplyResult>? onResult)
+    private async Task CallAsync(string sensorId, SensorReading[] readings, long? madeAt, Action<ApplyResult>? onResult)
     {
         try
         {
             var result = await grains.GetGrain<ISensorGrain>(sensorId).ApplyAsync(new SensorReadings(readings));
-            metrics.RecordResult(result, Stopwatch.GetElapsedTime(madeAt));
+            metrics.RecordResult(result, madeAt is { } made ? Stopwatch.GetElapsedTime(made) : null);
             onResult?.Invoke(result);
         }
         catch (Exception)

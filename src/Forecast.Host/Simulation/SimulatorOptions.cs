@@ -18,6 +18,14 @@ internal sealed class SimulatorOptions
     /// <summary>Chance per reading that an anomaly starts. Default 0.0005 (one per sensor every ~33 minutes at 1 s).</summary>
     public double AnomalyRate { get; set; } = 0.0005;
 
+    /// <summary>
+    /// Readings of history each sensor sends first, as fast as the grains take them, stamped
+    /// <c>Interval</c> apart up to now; then it goes on in real time. Default 360 (six minutes at 1 s): enough
+    /// for the model's warm-up and the detector's learning (48 + 256 readings), so a run shows anomalies,
+    /// forecasts and alerts within seconds instead of after minutes. 0: start cold.
+    /// </summary>
+    public int HistoryReadings { get; set; } = 360;
+
     /// <summary>Grain calls in flight at most; beyond it the simulator waits (backpressure). Default 2,000.</summary>
     public int MaxInFlight { get; set; } = 2_000;
 

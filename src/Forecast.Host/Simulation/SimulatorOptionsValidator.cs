@@ -22,6 +22,11 @@ internal sealed class SimulatorOptionsValidator : OptionsValidator<SimulatorOpti
             yield return "Simulator:AnomalyRate must be between 0 and 1.";
         }
 
+        if (o.HistoryReadings is < 0 or > 10_000)
+        {
+            yield return "Simulator:HistoryReadings must be from 0 to 10,000 (default 360).";
+        }
+
         if (o.MaxInFlight < 1)
         {
             yield return "Simulator:MaxInFlight (--in-flight) must be at least 1.";
