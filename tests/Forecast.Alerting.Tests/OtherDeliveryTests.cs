@@ -3,34 +3,24 @@ using System.Text.Json;
 namespace Forecast.Alerting.Tests;
 
 /// <summary>Slack and PagerDuty requests as their receivers take them, posted to a real HTTP receiver; and the outbox in Redis.</summary>
-public sealed class OtherDeliveryTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class OtherDeliveryTests(RedisFixture redis) : ReceiverTest, IClassFixture<RedisFixture>
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("forecast-outbox-").FullName;
-    private HttpReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await HttpReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
 
     [Fact]
     public async Task PagerDuty_triggers_and_resolves_with_the_fingerprint_as_dedup_key()
     {
-        var keyFile = Path.Combine(_directory, "routing-key");
+        var keyFile = Path.Combine(Folder, "routing-key");
         await File.WriteAllTextAsync(keyFile, "R0UT1NGKEY0123456789abcdefABCDEF\n");
-        await using var alerts = await Harness.StartAsync(_directory, o =>
+        await using var alerts = await Harness.StartAsync(Folder, o =>
         {
             o.PagerDuty.RoutingKeyFile = keyFile;
-            o.PagerDuty.Url = new Uri(_receiver.Url);
+            o.PagerDuty.Url = new Uri(Receiver.Url);
         });
 
         await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1), Events.Of(AlertEventKind.Resolved, "pump-1", 2)]);
-        await Events.UntilAsync(() => _receiver.Requests.Count == 2, "trigger and resolve");
+        await Events.UntilAsync(() => Receiver.Requests.Count == 2, "trigger and resolve");
 
-        var bodies = _receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        var bodies = Receiver.Requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.Equal(["trigger", "resolve"], bodies.Select(b => b.GetProperty("event_action").GetString()));
         Assert.All(bodies, b => Assert.Equal("fp-pump-1", b.GetProperty("dedup_key").GetString()));
         Assert.All(bodies, b => Assert.Equal("R0UT1NGKEY0123456789abcdefABCDEF", b.GetProperty("routing_key").GetString()));
@@ -41,12 +31,12 @@ public sealed class OtherDeliveryTests(RedisFixture redis) : IClassFixture<Redis
     [Fact]
     public async Task Slack_gets_a_text_and_blocks_message_per_event()
     {
-        await using var alerts = await Harness.StartAsync(_directory, o => o.Slack.Url = new Uri(_receiver.Url));
+        await using var alerts = await Harness.StartAsync(Folder, o => o.Slack.Url = new Uri(Receiver.Url));
 
         await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1)]);
-        await Events.UntilAsync(() => _receiver.Requests.Count == 1, "one Slack message");
+        await Events.UntilAsync(() => Receiver.Requests.Count == 1, "one Slack message");
 
-        var body = JsonDocument.Parse(_receiver.Requests.Single().Body).RootElement;
+        var body = JsonDocument.Parse(Receiver.Requests.Single().Body).RootElement;
         Assert.Contains("pump-1", body.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal("section", body.GetProperty("blocks")[0].GetProperty("type").GetString());
     }
@@ -54,27 +44,27 @@ public sealed class OtherDeliveryTests(RedisFixture redis) : IClassFixture<Redis
     [Fact]
     public async Task With_Redis_the_outbox_lives_there_and_resumes_after_a_restart()
     {
-        _receiver.Answer = _ => (503, null);
+        Receiver.Answer = _ => (503, null);
         var name = $"silo-{Guid.NewGuid():N}";
         void Configure(AlertingOptions o)
         {
-            o.Slack.Url = new Uri(_receiver.Url);
+            o.Slack.Url = new Uri(Receiver.Url);
             o.Outbox.Redis = redis.ConnectionString;
             o.Outbox.Name = name;
-            o.Outbox.Directory = Path.Combine(_directory, "unused");
+            o.Outbox.Directory = Path.Combine(Folder, "unused");
         }
 
-        await using (var before = await Harness.StartAsync(_directory, Configure))
+        await using (var before = await Harness.StartAsync(Folder, Configure))
         {
             await before.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1), Events.Of(AlertEventKind.Opened, "pump-2", 1)]);
-            await Events.UntilAsync(() => !_receiver.Requests.IsEmpty, "a refused attempt");
+            await Events.UntilAsync(() => !Receiver.Requests.IsEmpty, "a refused attempt");
         }
 
-        _receiver.Answer = _ => (204, null);
-        await using var after = await Harness.StartAsync(_directory, Configure);
+        Receiver.Answer = _ => (204, null);
+        await using var after = await Harness.StartAsync(Folder, Configure);
         // At least once: an attempt of the stopped silo may still have been in flight when the receiver came back.
-        await Events.UntilAsync(() => _receiver.Requests.Where(r => r.Status == 204).Select(r => r.Body).Distinct().Count() == 2, "both events delivered from Redis");
+        await Events.UntilAsync(() => Receiver.Requests.Where(r => r.Status == 204).Select(r => r.Body).Distinct().Count() == 2, "both events delivered from Redis");
 
-        Assert.False(Directory.Exists(Path.Combine(_directory, "unused")));
+        Assert.False(Directory.Exists(Path.Combine(Folder, "unused")));
     }
 }

@@ -1,32 +1,21 @@
 namespace Forecast.Alerting.Tests;
 
 /// <summary>The outbox keeps events across a restart, once each, and gives up resolved ones first when full.</summary>
-public sealed class OutboxTests : IAsyncLifetime
+public sealed class OutboxTests : ReceiverTest
 {
-    private const string Secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    private readonly string _directory = Directory.CreateTempSubdirectory("forecast-outbox-").FullName;
-    private HttpReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await HttpReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
 
     [Fact]
     public async Task Events_undelivered_when_the_silo_stops_go_out_in_order_after_it_starts_again()
     {
-        _receiver.Answer = _ => (503, null);
+        Receiver.Answer = _ => (503, null);
         var events = Enumerable.Range(1, 4).Select(i => Events.Of(AlertEventKind.Opened, $"pump-{i}", i)).ToList();
         await using (var before = await StartAsync())
         {
             await before.Outbox.EnqueueAsync(events);
-            await Events.UntilAsync(() => !_receiver.Requests.IsEmpty, "a refused attempt");
+            await Events.UntilAsync(() => !Receiver.Requests.IsEmpty, "a refused attempt");
         }
 
-        _receiver.Answer = _ => (204, null);
+        Receiver.Answer = _ => (204, null);
         await using var after = await StartAsync();
         await Events.UntilAsync(() => Delivered().Select(r => r.Headers["webhook-id"]).Distinct().Count() == 4, "the four events delivered after the restart");
 
@@ -40,11 +29,11 @@ public sealed class OutboxTests : IAsyncLifetime
     {
         await using var alerts = await StartAsync();
         var opened = Events.Of(AlertEventKind.Opened, "pump-1", 1);
-        _receiver.Answer = _ => (503, null);
+        Receiver.Answer = _ => (503, null);
 
         await alerts.Outbox.EnqueueAsync([opened]);
         await alerts.Outbox.EnqueueAsync([opened, Events.Of(AlertEventKind.Resolved, "pump-1", 2)]);
-        _receiver.Answer = _ => (204, null);
+        Receiver.Answer = _ => (204, null);
         await Events.UntilAsync(() => Delivered().Count == 2, "both events delivered");
         await Task.Delay(200);
 
@@ -54,7 +43,7 @@ public sealed class OutboxTests : IAsyncLifetime
     [Fact]
     public async Task A_full_outbox_drops_the_oldest_resolved_event_first_and_counts_it()
     {
-        _receiver.Answer = _ => (503, null);
+        Receiver.Answer = _ => (503, null);
         await using var alerts = await StartAsync(capacity: 3);
 
         await alerts.Outbox.EnqueueAsync([
@@ -63,18 +52,18 @@ public sealed class OutboxTests : IAsyncLifetime
             Events.Of(AlertEventKind.Opened, "pump-2", 3),
             Events.Of(AlertEventKind.Opened, "pump-3", 4),
         ]);
-        _receiver.Answer = _ => (204, null);
+        Receiver.Answer = _ => (204, null);
         await Events.UntilAsync(() => Delivered().Count == 3, "the three kept events delivered");
 
         Assert.Equal(["evt_pump-1_Opened_1", "evt_pump-2_Opened_3", "evt_pump-3_Opened_4"], Delivered().Select(r => r.Headers["webhook-id"]));
         Assert.Equal(1, alerts.Channel("webhook").Counters.Dropped);
     }
 
-    private List<ReceivedRequest> Delivered() => [.. _receiver.Requests.Where(r => r.Status == 204)];
+    private List<ReceivedRequest> Delivered() => [.. Receiver.Requests.Where(r => r.Status == 204)];
 
-    private Task<Harness> StartAsync(int capacity = 100) => Harness.StartAsync(_directory, o =>
+    private Task<Harness> StartAsync(int capacity = 100) => Harness.StartAsync(Folder, o =>
     {
-        o.Webhook.Url = new Uri(_receiver.Url);
+        o.Webhook.Url = new Uri(Receiver.Url);
         o.Webhook.Secret = Secret;
         o.Outbox.Capacity = capacity;
     });

@@ -7,20 +7,14 @@ using Microsoft.AspNetCore.Hosting;
 namespace Forecast.Alerting.Tests;
 
 /// <summary>Silences through the HTTP API of a real Kestrel host: bad requests refused, matching openings held back, kept across restarts.</summary>
-public sealed class SilenceTests : IAsyncLifetime
+public sealed class SilenceTests : ReceiverTest
 {
-    private const string Secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    private readonly string _directory = Directory.CreateTempSubdirectory("forecast-silences-").FullName;
     private readonly HttpClient _http = new();
-    private HttpReceiver _receiver = null!;
 
-    public async Task InitializeAsync() => _receiver = await HttpReceiver.StartAsync();
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         _http.Dispose();
-        await _receiver.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        await base.DisposeAsync();
     }
 
     [Theory]
@@ -63,8 +57,8 @@ public sealed class SilenceTests : IAsyncLifetime
                 Events.Of(AlertEventKind.Opened, "line-2/pump", 1),
                 Events.Of(AlertEventKind.Resolved, "line-1/pump", 2),
             ]);
-            await Events.UntilAsync(() => _receiver.Requests.Count == 2, "two events delivered");
-            Assert.Equal(["evt_line-2_pump_Opened_1", "evt_line-1_pump_Resolved_2"], _receiver.Requests.Select(r => r.Headers["webhook-id"]));
+            await Events.UntilAsync(() => Receiver.Requests.Count == 2, "two events delivered");
+            Assert.Equal(["evt_line-2_pump_Opened_1", "evt_line-1_pump_Resolved_2"], Receiver.Requests.Select(r => r.Headers["webhook-id"]));
             Assert.Equal(1, app.Harness.Outbox.Silenced);
 
             using var deleted = await _http.DeleteAsync($"{app.Url}/silences/{id}");
@@ -72,7 +66,7 @@ public sealed class SilenceTests : IAsyncLifetime
             using var again = await _http.DeleteAsync($"{app.Url}/silences/{id}");
             Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
             await app.Harness.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "line-1/pump", 3)]);
-            await Events.UntilAsync(() => _receiver.Requests.Count == 3, "the opening after the silence was removed");
+            await Events.UntilAsync(() => Receiver.Requests.Count == 3, "the opening after the silence was removed");
         }
     }
 
@@ -84,9 +78,9 @@ public sealed class SilenceTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.Services.AddAlerting(o => o.Configure(options =>
         {
-            options.Webhook.Url = new Uri(_receiver.Url);
+            options.Webhook.Url = new Uri(Receiver.Url);
             options.Webhook.Secret = Secret;
-            options.Outbox.Directory = _directory;
+            options.Outbox.Directory = Folder;
             options.Outbox.DrainTimeout = TimeSpan.Zero;
         }));
         var app = builder.Build();

@@ -4,26 +4,14 @@ using Forecast.Alerting.Deliveries;
 namespace Forecast.Alerting.Tests;
 
 /// <summary>The signed webhook against a real HTTP receiver: outages, 429, 410, other 4xx and garbage answers.</summary>
-public sealed class WebhookDeliveryTests : IAsyncLifetime
+public sealed class WebhookDeliveryTests : ReceiverTest
 {
-    private static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
-    private static readonly string Secret = "whsec_" + Convert.ToBase64String(Key);
-    private readonly string _directory = Directory.CreateTempSubdirectory("forecast-outbox-").FullName;
-    private HttpReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await HttpReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
 
     [Fact]
     public async Task Every_event_refused_during_an_outage_arrives_afterwards_in_order_with_its_id_and_a_valid_signature()
     {
         var refused = 0;
-        _receiver.Answer = _ => Interlocked.Increment(ref refused) <= 6 ? (503, null) : (204, null);
+        Receiver.Answer = _ => Interlocked.Increment(ref refused) <= 6 ? (503, null) : (204, null);
         await using var alerts = await StartAsync();
         var events = new[]
         {
@@ -42,8 +30,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 
         var delivered = Delivered();
         Assert.Equal(events.Select(e => e.Id), delivered.Select(r => r.Headers["webhook-id"]));
-        Assert.All(_receiver.Requests.Where(r => r.Status == 503), r => Assert.Equal(events[0].Id, r.Headers["webhook-id"]));
-        Assert.All(_receiver.Requests, r => Assert.True(
+        Assert.All(Receiver.Requests.Where(r => r.Status == 503), r => Assert.Equal(events[0].Id, r.Headers["webhook-id"]));
+        Assert.All(Receiver.Requests, r => Assert.True(
             WebhookSignature.Verify(Key, r.Headers["webhook-id"], long.Parse(r.Headers["webhook-timestamp"], System.Globalization.CultureInfo.InvariantCulture), r.Body, r.Headers["webhook-signature"]),
             $"signature of {r.Headers["webhook-id"]} does not verify"));
         var bodies = delivered.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
@@ -57,13 +45,13 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     public async Task A_429_is_retried_no_sooner_than_its_Retry_After()
     {
         var first = true;
-        _receiver.Answer = _ => first ? (first = false, (429, (int?)1)).Item2 : (204, null);
+        Receiver.Answer = _ => first ? (first = false, (429, (int?)1)).Item2 : (204, null);
         await using var alerts = await StartAsync();
 
         await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1)]);
         await Events.UntilAsync(() => Delivered().Count == 1, "the event delivered after the 429");
 
-        var attempts = _receiver.Requests.ToList();
+        var attempts = Receiver.Requests.ToList();
         Assert.Equal([429, 204], attempts.Select(r => r.Status));
         Assert.True(attempts[1].At - attempts[0].At >= TimeSpan.FromMilliseconds(900), $"retried after {(attempts[1].At - attempts[0].At).TotalMilliseconds} ms, Retry-After said 1 s");
     }
@@ -71,7 +59,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_410_turns_the_delivery_off_and_keeps_its_events()
     {
-        _receiver.Answer = _ => (410, null);
+        Receiver.Answer = _ => (410, null);
         await using var alerts = await StartAsync();
 
         await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1), Events.Of(AlertEventKind.Opened, "pump-2", 1)]);
@@ -80,26 +68,26 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await Task.Delay(300);
 
         // The first event stays in the outbox for a restart; events after the 410 are not queued.
-        Assert.Single(_receiver.Requests);
+        Assert.Single(Receiver.Requests);
         Assert.InRange(alerts.Channel("webhook").Pending, 1, 2);
     }
 
     [Fact]
     public async Task Another_4xx_is_counted_and_not_retried_and_the_next_event_goes_out()
     {
-        _receiver.Answer = r => r.Headers["webhook-id"].Contains("pump-1", StringComparison.Ordinal) ? (400, null) : (204, null);
+        Receiver.Answer = r => r.Headers["webhook-id"].Contains("pump-1", StringComparison.Ordinal) ? (400, null) : (204, null);
         await using var alerts = await StartAsync();
 
         await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1), Events.Of(AlertEventKind.Opened, "pump-2", 1)]);
         await Events.UntilAsync(() => Delivered().Count == 1, "the second event delivered");
 
-        Assert.Equal([400, 204], _receiver.Requests.Select(r => r.Status));
+        Assert.Equal([400, 204], Receiver.Requests.Select(r => r.Status));
         var counters = alerts.Channel("webhook").Counters;
         Assert.Equal((1, 1, 0), (counters.Rejected, counters.Delivered, counters.Pending));
     }
 
     [Fact]
-    public async Task A_receiver_answering_garbage_is_a_counted_failure_and_the_event_waits()
+    public async Task AReceiver_answering_garbage_is_a_counted_failure_and_the_event_waits()
     {
         using var garbage = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         garbage.Start();
@@ -113,7 +101,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
                 await client.GetStream().WriteAsync("this is not HTTP\r\n\r\n"u8.ToArray(), stop.Token);
             }
         });
-        await using var alerts = await Harness.StartAsync(_directory, o =>
+        await using var alerts = await Harness.StartAsync(Folder, o =>
         {
             o.Webhook.Url = new Uri($"http://127.0.0.1:{port}/hook");
             o.Webhook.Secret = Secret;
@@ -126,11 +114,11 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await stop.CancelAsync();
     }
 
-    private List<ReceivedRequest> Delivered() => [.. _receiver.Requests.Where(r => r.Status == 204)];
+    private List<ReceivedRequest> Delivered() => [.. Receiver.Requests.Where(r => r.Status == 204)];
 
-    private Task<Harness> StartAsync() => Harness.StartAsync(_directory, o =>
+    private Task<Harness> StartAsync() => Harness.StartAsync(Folder, o =>
     {
-        o.Webhook.Url = new Uri(_receiver.Url);
+        o.Webhook.Url = new Uri(Receiver.Url);
         o.Webhook.Secret = Secret;
     });
 }

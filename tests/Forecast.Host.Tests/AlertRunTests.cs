@@ -9,26 +9,14 @@ namespace Forecast.Host.Tests;
 /// <c>forecast run</c> with alert deliveries, as issue #12 checks it: a webhook receiver that is down (503) for the
 /// first seconds, a real Alertmanager, and a silo killed with events still in its outbox.
 /// </summary>
-public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixture<AlertmanagerServer>, IAsyncLifetime
+public sealed class AlertRunTests(AlertmanagerServer alertmanager) : ReceiverTest, IClassFixture<AlertmanagerServer>
 {
-    private static readonly byte[] Key = [.. Enumerable.Range(7, 32).Select(i => (byte)i)];
-    private static readonly string Secret = "whsec_" + Convert.ToBase64String(Key);
-    private readonly string _directory = Directory.CreateTempSubdirectory("forecast-alert-run-").FullName;
-    private HttpReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await HttpReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _receiver.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
 
     [Fact]
     public async Task Every_signed_event_arrives_after_an_outage_in_order_per_sensor_and_Alertmanager_lists_the_alerts()
     {
         var outageEnds = DateTimeOffset.UtcNow.AddSeconds(12);
-        _receiver.Answer = _ => DateTimeOffset.UtcNow < outageEnds ? (503, 1) : (204, null);
+        Receiver.Answer = _ => DateTimeOffset.UtcNow < outageEnds ? (503, 1) : (204, null);
         var web = FreePort.Next();
 
         // Readings at the default second: the simulator's history lets the detector judge within seconds.
@@ -36,7 +24,7 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
             "--Alerts:Alertmanager:Url", alertmanager.Url, "--Alerts:Alertmanager:ResendInterval", "00:00:05"));
         await WaitForExitAsync(silo);
 
-        var requests = _receiver.Requests.ToList();
+        var requests = Receiver.Requests.ToList();
         var delivered = requests.Where(r => r.Status == 204).ToList();
         var summary = JsonDocument.Parse(silo.Output.Trim().Split('\n')[^1]).RootElement.GetProperty("alerts").GetProperty("deliveries");
         var context = $"{requests.Count} requests, {delivered.Count} delivered; summary {summary}\n{silo.Output[^Math.Min(3000, silo.Output.Length)..]}";
@@ -66,18 +54,18 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
     [Fact]
     public async Task Events_queued_when_a_silo_is_killed_are_delivered_by_the_next_start()
     {
-        _receiver.Answer = _ => (503, 1);
+        Receiver.Answer = _ => (503, 1);
         var web = FreePort.Next();
         using (var killed = ForecastProcess.Start(Arguments(web, "--sensors", "40", "--interval", "10ms")))
         {
-            await UntilAsync(() => _receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count() >= 1 && PendingAsync(web).Result >= 3, "three events queued", killed);
+            await UntilAsync(() => Receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count() >= 1 && PendingAsync(web).Result >= 3, "three events queued", killed);
             killed.Kill();
         }
 
-        var refused = _receiver.Requests.Select(r => r.Headers["webhook-id"]).ToHashSet();
-        _receiver.Answer = _ => (204, null);
+        var refused = Receiver.Requests.Select(r => r.Headers["webhook-id"]).ToHashSet();
+        Receiver.Answer = _ => (204, null);
         using var next = ForecastProcess.Start(Arguments(FreePort.Next(), "--sensors", "0", "--duration", "20s"));
-        await UntilAsync(() => refused.All(id => _receiver.Requests.Any(r => r.Status == 204 && r.Headers["webhook-id"] == id)), "every refused event delivered after the restart", next);
+        await UntilAsync(() => refused.All(id => Receiver.Requests.Any(r => r.Status == 204 && r.Headers["webhook-id"] == id)), "every refused event delivered after the restart", next);
         Assert.Contains("undelivered events from before the restart are queued again", next.Output, StringComparison.Ordinal);
     }
 
@@ -86,7 +74,7 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
     {
         var web = FreePort.Next();
         using var silo = ForecastProcess.Start(Arguments(web, "--sensors", "40", "--interval", "10ms"));
-        await UntilAsync(() => _receiver.Requests.Count >= 5, "five events delivered", silo);
+        await UntilAsync(() => Receiver.Requests.Count >= 5, "five events delivered", silo);
 
         var exitCode = await silo.TerminateAsync(TimeSpan.FromSeconds(60));
 
@@ -94,15 +82,15 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : IClassFixtu
         var summary = JsonDocument.Parse(silo.Output.Trim().Split('\n')[^1]).RootElement;
         var webhook = summary.GetProperty("alerts").GetProperty("deliveries")[0];
         Assert.True(webhook.GetProperty("pending").GetInt32() == 0, summary.ToString());
-        Assert.Equal(_receiver.Requests.Count, webhook.GetProperty("delivered").GetInt64());
+        Assert.Equal(Receiver.Requests.Count, webhook.GetProperty("delivered").GetInt64());
     }
 
     private string[] Arguments(int web, params string[] extra) =>
     [
         "--urls", $"http://127.0.0.1:{web}",
-        "--Alerts:Webhook:Url", _receiver.Url,
+        "--Alerts:Webhook:Url", Receiver.Url,
         "--Alerts:Webhook:Secret", Secret,
-        "--Alerts:Outbox:Directory", _directory,
+        "--Alerts:Outbox:Directory", Folder,
         "--Alerts:Outbox:MaxRetryDelay", "00:00:01",
         .. extra,
     ];
