@@ -10,6 +10,9 @@ command -v influxd >/dev/null 2>&1 || packages+=(influxdb)
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 # Alert deliveries are tested against a real Alertmanager.
 [[ -x /usr/bin/prometheus-alertmanager ]] || packages+=(prometheus-alertmanager)
+# /metrics is scraped by a real Prometheus, and the dashboard is opened in Debian's Chromium (through Playwright).
+[[ -x /usr/bin/prometheus ]] || packages+=(prometheus)
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
 # MQTT ingest is tested against a real broker.
 [[ -x /usr/sbin/mosquitto ]] || packages+=(mosquitto)
 # The deployment files are checked with yamllint and the chart's JSON schema.
