@@ -75,10 +75,17 @@ internal sealed partial class SensorGrain(
         StreamOutput output;
         try
         {
+            using var span = ForecastTelemetry.Source.StartActivity("sensor.apply");
+            span?.SetTag("forecast.sensor", _stream.SensorId);
             output = await _stream.ApplyAsync(readings.Items, forecaster);
             if (output.Predictions.Count > 0)
             {
                 await sink.WriteAsync(output.ToSinkBatch());
+            }
+
+            foreach (var anomaly in output.Anomalies)
+            {
+                ForecastTelemetry.Anomalies.Add(1, ForecastTelemetry.SeverityTag(anomaly.Severity));
             }
 
             // Durable in the outbox before the readings are acknowledged: a crash after this replays

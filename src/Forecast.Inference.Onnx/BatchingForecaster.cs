@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Forecast.Abstractions;
 
@@ -158,8 +159,19 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         }
     }
 
+    private static readonly Histogram<int> BatchSize = ForecastTelemetry.Meter.CreateHistogram<int>(
+        "forecast.inference.batch_size", "{step}", "Sensor steps in one ONNX Runtime call.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
+
+    private static readonly Histogram<double> CallDuration = ForecastTelemetry.Meter.CreateHistogram<double>(
+        "forecast.inference.duration", "s", "Duration of one ONNX Runtime call.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1] });
+
     private void Run(StepRunner runner, List<StepRequest> rows, int time)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = ForecastTelemetry.Source.StartActivity("inference.batch");
+        span?.SetTag("forecast.batch_size", rows.Count);
         try
         {
             runner.Prepare(rows.Count, time);
@@ -170,6 +182,8 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             }
 
             runner.Run();
+            CallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            BatchSize.Record(rows.Count);
         }
         catch (Exception exception)
         {

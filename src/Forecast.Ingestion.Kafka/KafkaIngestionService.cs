@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
 using Confluent.Kafka;
+using Forecast.Abstractions;
 using ErrorCode = Confluent.Kafka.ErrorCode;
 
 namespace Forecast.Ingestion.Kafka;
@@ -25,6 +29,10 @@ public sealed partial class KafkaIngestionService : BackgroundService
     private long _deadLettered;
     private long _consumed;
     private bool _paused;
+
+    // The consumer while it runs, for the lag gauge (read under the lock, so never after it is closed).
+    private readonly Lock _lagLock = new();
+    private IConsumer<byte[], byte[]>? _consumer;
 
     internal KafkaIngestionService(
         KafkaIngestionOptions options,
@@ -78,6 +86,11 @@ public sealed partial class KafkaIngestionService : BackgroundService
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build();
         consumer.Subscribe(_options.Topic);
+        lock (_lagLock)
+        {
+            _consumer = consumer;
+        }
+
         LogStarted(_logger, _options.Topic, _options.GroupId, _options.BootstrapServers);
         try
         {
@@ -102,6 +115,11 @@ public sealed partial class KafkaIngestionService : BackgroundService
                 {
                     LogCommitFailed(_logger, exception.Error.Code, exception.Error.Reason);
                 }
+            }
+
+            lock (_lagLock)
+            {
+                _consumer = null;
             }
 
             consumer.Close();
@@ -168,7 +186,7 @@ public sealed partial class KafkaIngestionService : BackgroundService
             return;
         }
 
-        var message = new PendingMessage(watermark, result.Offset.Value, decoded.Readings.Count, producedAt);
+        var message = new PendingMessage(watermark, result.Offset.Value, decoded.Readings.Count, producedAt, TraceOf(result.Message));
         foreach (var reading in decoded.Readings)
         {
             if (!bySensor.TryGetValue(reading.SensorId, out var list))
@@ -222,6 +240,45 @@ public sealed partial class KafkaIngestionService : BackgroundService
                 }
             }
         }
+    }
+
+    /// <summary>The producer's trace from a W3C <c>traceparent</c> header, when spans are listened to.</summary>
+    private static ActivityContext TraceOf(Message<byte[], byte[]> message) =>
+        ForecastTelemetry.Source.HasListeners()
+        && message.Headers is { } headers
+        && headers.TryGetLastBytes("traceparent", out var traceparent)
+        && ActivityContext.TryParse(Encoding.ASCII.GetString(traceparent), null, out var trace)
+            ? trace
+            : default;
+
+    /// <summary>Publishes <c>forecast.kafka.lag</c>: messages behind each assigned partition's high watermark.</summary>
+    internal void PublishLag(IMeterFactory? meters) =>
+        meters?.Create(ForecastTelemetry.Name).CreateObservableGauge(
+            "forecast.kafka.lag", Lag, "{message}", "Messages behind the high watermark, per assigned partition.");
+
+    private List<Measurement<long>> Lag()
+    {
+        var lags = new List<Measurement<long>>();
+        lock (_lagLock)
+        {
+            if (_consumer is not { } consumer)
+            {
+                return lags;
+            }
+
+            foreach (var partition in _partitions.Keys)
+            {
+                // Both read what the consumer already knows (no broker round trip), and are thread-safe in librdkafka.
+                var high = consumer.GetWatermarkOffsets(partition).High;
+                var position = consumer.Position(partition);
+                if (high != Offset.Unset && position != Offset.Unset)
+                {
+                    lags.Add(new(Math.Max(0, high.Value - position.Value), new("topic", partition.Topic), new("partition", partition.Partition.Value)));
+                }
+            }
+        }
+
+        return lags;
     }
 
     private void OnAssigned(List<TopicPartition> partitions)

@@ -1,13 +1,19 @@
+using System.Diagnostics;
 using Forecast.Abstractions;
 
 namespace Forecast.Ingestion.Kafka;
 
-/// <summary>A consumed message whose readings are still being processed; done when the last one is.</summary>
-internal sealed class PendingMessage(PartitionWatermark watermark, long offset, int readings, DateTimeOffset producedAt)
+/// <summary>
+/// A consumed message whose readings are still being processed; done when the last one is. It carries the
+/// trace its producer started (a W3C <c>traceparent</c> header), when there was one and spans are listened to.
+/// </summary>
+internal sealed class PendingMessage(PartitionWatermark watermark, long offset, int readings, DateTimeOffset producedAt, ActivityContext trace = default)
 {
     private int _remaining = readings;
 
     public DateTimeOffset ProducedAt => producedAt;
+
+    public ActivityContext Trace => trace;
 
     /// <summary>Marks one of its readings durably processed; the last one releases the offset.</summary>
     public void CompleteOne()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Forecast.Abstractions;
 using Forecast.Diagnostics;
 using Orleans.Runtime.Placement;
@@ -99,8 +100,31 @@ internal sealed partial class SensorRouter
         }
     }
 
+    /// <summary>
+    /// A span for one grain call, continuing the trace of the first message that carried one and linking the
+    /// others; Orleans carries it into the grain, and from there to inference and the sink.
+    /// </summary>
+    private static Activity? StartSpan(string sensorId, List<PendingReading> batch)
+    {
+        if (!ForecastTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var traces = batch.Select(p => p.Message.Trace).Where(t => t != default).Distinct().ToList();
+        var span = ForecastTelemetry.Source.StartActivity(
+            "kafka.process",
+            ActivityKind.Consumer,
+            traces.Count > 0 ? traces[0] : default,
+            links: traces.Skip(1).Select(t => new ActivityLink(t)));
+        span?.SetTag("forecast.sensor", sensorId);
+        span?.SetTag("messaging.batch.message_count", batch.Count);
+        return span;
+    }
+
     private async Task CallAsync(string sensorId, List<PendingReading> batch, CancellationToken stopping)
     {
+        using var span = StartSpan(sensorId, batch);
         var readings = new SensorReadings([.. batch.Select(p => p.Reading)]);
         try
         {

@@ -2,13 +2,17 @@ using System.Diagnostics.Metrics;
 
 namespace Forecast.Sinks.InfluxDb;
 
-/// <summary>Owns the sink's meter and instrument names.</summary>
+/// <summary>The sink's instruments, on Forecast's meter.</summary>
 internal sealed class InfluxDbSinkTelemetry : IDisposable
 {
     private readonly Meter _meter;
 
+    // A meter from the host's factory is the factory's to dispose (and shared with the rest of Forecast).
+    private readonly bool _owned;
+
     public InfluxDbSinkTelemetry(IMeterFactory? meterFactory, InfluxDbSinkHealth health)
     {
+        _owned = meterFactory is null;
         _meter = meterFactory?.Create(InfluxDbSinkExtensions.MeterName) ?? new Meter(InfluxDbSinkExtensions.MeterName);
         PointsWritten = _meter.CreateCounter<long>("forecast.influxdb.points.written", "{point}", "Points InfluxDB acknowledged.");
         PointsRejected = _meter.CreateCounter<long>("forecast.influxdb.points.rejected", "{point}", "Points InfluxDB refused for good (partial writes).");
@@ -28,5 +32,11 @@ internal sealed class InfluxDbSinkTelemetry : IDisposable
 
     public Counter<long> FailedRequests { get; }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_owned)
+        {
+            _meter.Dispose();
+        }
+    }
 }

@@ -37,7 +37,10 @@ public sealed class ForecastProcess : IDisposable
         ["--Orleans:Redis", redis, "--Orleans:ClusterId", $"{name}-{Guid.NewGuid():N}"];
 
     /// <summary><c>forecast run --kafka</c> producing predictions to <c>sensor-predictions</c>, on free ports.</summary>
-    public static ForecastProcess Run(string bootstrapServers, params string[] extra) => Start(
+    public static ForecastProcess Run(string bootstrapServers, params string[] extra) => Run(bootstrapServers, new Dictionary<string, string>(), extra);
+
+    /// <summary>The same with <paramref name="environment"/> variables set (such as <c>OTEL_*</c>).</summary>
+    public static ForecastProcess Run(string bootstrapServers, IReadOnlyDictionary<string, string> environment, params string[] extra) => Start(
         [
             "--kafka", bootstrapServers,
             "--Kafka:PredictionsTopic", "sensor-predictions",
@@ -47,12 +50,18 @@ public sealed class ForecastProcess : IDisposable
             "--Kafka:Consumer:session.timeout.ms", "6000",
             "--urls", "http://127.0.0.1:0",
             .. extra,
-        ]);
+        ],
+        environment);
 
     /// <summary><c>forecast run</c> with <paramref name="arguments"/>, its Orleans ports free ones.</summary>
-    public static ForecastProcess Start(IEnumerable<string> arguments)
+    public static ForecastProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var arg in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "forecast.dll"), "run",

@@ -35,12 +35,14 @@ public sealed class HttpReceiver : IAsyncDisposable
         var receiver = new HttpReceiver(app, port);
         app.Run(async context =>
         {
-            using var reader = new StreamReader(context.Request.Body);
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var raw = body.ToArray();
             var request = new ReceivedRequest(
                 context.Request.Path,
                 context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()),
-                await reader.ReadToEndAsync(),
-                DateTimeOffset.UtcNow);
+                System.Text.Encoding.UTF8.GetString(raw),
+                DateTimeOffset.UtcNow) { Raw = raw };
             var (status, retryAfter) = receiver.Answer(request);
             receiver.Requests.Enqueue(request with { Status = status });
             context.Response.StatusCode = status;
@@ -62,4 +64,8 @@ public sealed class HttpReceiver : IAsyncDisposable
 }
 
 /// <summary>One request an <see cref="HttpReceiver"/> took, and the status it answered.</summary>
-public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset At, int Status = 0);
+public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset At, int Status = 0)
+{
+    /// <summary>The body's bytes (a binary body such as OTLP protobuf).</summary>
+    public byte[] Raw { get; init; } = [];
+}

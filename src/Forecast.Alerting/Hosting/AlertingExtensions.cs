@@ -62,7 +62,9 @@ public static class AlertingExtensions
             var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
             var channels = Deliveries(options, store).Select(delivery => new DeliveryChannel(
                 delivery, store, $"outbox.{options.Outbox.Name}.{delivery.Name}", options.Outbox, http, clock, logger));
-            return new AlertOutbox([.. channels], sp.GetRequiredService<SilenceRegistry>(), options.Outbox, clock, sp.GetRequiredService<ILogger<AlertOutbox>>());
+            var outbox = new AlertOutbox([.. channels], sp.GetRequiredService<SilenceRegistry>(), options.Outbox, clock, sp.GetRequiredService<ILogger<AlertOutbox>>());
+            outbox.Publish(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
+            return outbox;
         });
         services.RemoveAll<IAlertOutbox>();
         services.AddSingleton<IAlertOutbox>(sp => sp.GetRequiredService<AlertOutbox>());

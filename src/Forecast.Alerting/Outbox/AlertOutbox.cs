@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Forecast.Abstractions;
 using Forecast.Alerting.Silences;
 
@@ -20,6 +21,24 @@ internal sealed partial class AlertOutbox(
     public IReadOnlyList<DeliveryChannel> Channels => channels;
 
     public long Silenced => Interlocked.Read(ref _silenced);
+
+    /// <summary>Publishes each delivery's counters as <c>forecast.alerts.*</c> instruments, tagged with the delivery.</summary>
+    public void Publish(IMeterFactory? meters)
+    {
+        if (meters?.Create(ForecastTelemetry.Name) is not { } meter)
+        {
+            return;
+        }
+
+        IEnumerable<Measurement<long>> Each(Func<DeliveryCounters, long> value) =>
+            channels.Select(c => new Measurement<long>(value(c.Counters), new KeyValuePair<string, object?>("delivery", c.Name)));
+        meter.CreateObservableCounter("forecast.alerts.delivered", () => Each(c => c.Delivered), "{event}", "Alert events the receiver took.");
+        meter.CreateObservableCounter("forecast.alerts.retries", () => Each(c => c.Retries), "{attempt}", "Failed delivery attempts that were retried.");
+        meter.CreateObservableCounter("forecast.alerts.rejected", () => Each(c => c.Rejected), "{event}", "Alert events the receiver refused for good (4xx).");
+        meter.CreateObservableCounter("forecast.alerts.dropped", () => Each(c => c.Dropped), "{event}", "Alert events dropped from a full outbox.");
+        meter.CreateObservableGauge("forecast.alerts.pending", () => Each(c => c.Pending), "{event}", "Alert events waiting in the outbox.");
+        meter.CreateObservableCounter("forecast.alerts.silenced", () => Silenced, "{event}", "Openings and escalations a silence held back.");
+    }
 
     public async ValueTask EnqueueAsync(IReadOnlyList<AlertEvent> events, CancellationToken cancellationToken = default)
     {

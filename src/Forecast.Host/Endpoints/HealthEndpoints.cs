@@ -1,4 +1,5 @@
 using Forecast.Diagnostics;
+using Forecast.Host.Hosting;
 using Forecast.Sinks.Embedded;
 using Forecast.Inference.Onnx;
 using Forecast.Ingestion.Kafka;
@@ -8,7 +9,8 @@ namespace Forecast.Host.Endpoints;
 
 /// <summary>
 /// <c>/health/live</c> (the process serves requests), <c>/health/ready</c> (the sink can write; 503
-/// while InfluxDB is down) and <c>/health</c> (the state of every part, as JSON), for probes and people.
+/// while InfluxDB is down), <c>/health</c> (the state of every part, as JSON), for probes and people, and
+/// <c>/metrics</c> for Prometheus.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -20,6 +22,7 @@ internal static class HealthEndpoints
                 ? Results.Text($"InfluxDB sink is down: {influx.LastError}", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text("ready"));
         app.MapGet("/health", (IServiceProvider services) => Results.Json(Report(services)));
+        app.MapMetrics();
         return app;
     }
 

@@ -34,6 +34,8 @@ internal static class SiloExtensions
         var kubernetes = KubernetesHosting(orleans["Kubernetes"], redis);
         builder.UseOrleans(silo =>
         {
+            // Spans cross grain calls: a Kafka message's trace continues inside the sensor's grain.
+            silo.AddActivityPropagation();
             if (string.IsNullOrWhiteSpace(redis))
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
@@ -75,6 +77,7 @@ internal static class SiloExtensions
         builder.AddOnnxInference();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineMetrics>();
+        builder.AddForecastTelemetry();
         return builder;
     }
 

@@ -42,13 +42,18 @@ public static class KafkaIngestionExtensions
     }
 
     /// <summary>Another consumer in the same group, sharing this silo's router (for tests of joining and leaving members).</summary>
-    internal static KafkaIngestionService CreateService(IServiceProvider services) => new(
-        services.GetRequiredService<KafkaIngestionOptions>(),
-        services.GetRequiredService<ReadingDecoder>(),
-        services.GetRequiredService<SensorRouter>(),
-        services.GetRequiredService<DeadLetterPublisher>(),
-        services.GetRequiredService<TimeProvider>(),
-        services.GetRequiredService<ILogger<KafkaIngestionService>>());
+    internal static KafkaIngestionService CreateService(IServiceProvider services)
+    {
+        var service = new KafkaIngestionService(
+            services.GetRequiredService<KafkaIngestionOptions>(),
+            services.GetRequiredService<ReadingDecoder>(),
+            services.GetRequiredService<SensorRouter>(),
+            services.GetRequiredService<DeadLetterPublisher>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<KafkaIngestionService>>());
+        service.PublishLag(services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
+        return service;
+    }
 
     /// <summary>
     /// Wraps the sink registered so far; the options decide when it is built whether outputs also go to

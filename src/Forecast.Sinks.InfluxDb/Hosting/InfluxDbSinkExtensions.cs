@@ -8,7 +8,7 @@ namespace Forecast.Sinks.InfluxDb;
 public static class InfluxDbSinkExtensions
 {
     /// <summary>Name of the meter with the sink's counters (points written and rejected, requests, buffered lines).</summary>
-    public const string MeterName = "Forecast.Sinks.InfluxDb";
+    public const string MeterName = ForecastTelemetry.Name;
 
     /// <summary>
     /// Registers the InfluxDB sink as the <see cref="IPredictionSink"/> (replacing one registered before)
