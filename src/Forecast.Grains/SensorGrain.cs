@@ -80,6 +80,7 @@ internal sealed partial class SensorGrain(
             output = await _stream.ApplyAsync(readings.Items, forecaster);
             if (output.Predictions.Count > 0)
             {
+                using var write = ForecastTelemetry.Source.StartActivity("sink.write");
                 await sink.WriteAsync(output.ToSinkBatch());
             }
 

@@ -32,13 +32,17 @@ public sealed class TracingTests
         var traceBytes = Convert.FromHexString(trace.ToHexString());
         await KafkaPipeline.WaitUntilAsync(
             () => collector.Requests.Any(r => r.Path == "/v1/traces" && Contains(r.Raw, traceBytes))
-                && collector.Requests.Any(r => r.Path == "/v1/metrics" && Contains(r.Raw, "forecast.readings.applied"u8.ToArray())),
+                && collector.Requests.Any(r => r.Path == "/v1/traces" && Contains(r.Raw, "sink.write"u8.ToArray()))
+                && collector.Requests.Any(r => r.Path == "/v1/metrics" && Contains(r.Raw, "forecast.readings.applied"u8.ToArray()))
+                && collector.Requests.Any(r => r.Path == "/v1/metrics" && Contains(r.Raw, "forecast.kafka.lag"u8.ToArray())),
             TimeSpan.FromSeconds(60),
             () => $"OTLP requests: {string.Join(", ", collector.Requests.Select(r => r.Path).Distinct())}; silo output:\n{silo.Output}");
 
         var spans = collector.Requests.Where(r => r.Path == "/v1/traces").Select(r => r.Raw).ToList();
         Assert.Contains(spans, raw => Contains(raw, "kafka.process"u8.ToArray()));
         Assert.Contains(spans, raw => Contains(raw, "sensor.apply"u8.ToArray()));
+        Assert.Contains(spans, raw => Contains(raw, "sink.write"u8.ToArray()));
+        Assert.Contains(collector.Requests, r => r.Path == "/v1/metrics" && Contains(r.Raw, "forecast.kafka.lag"u8.ToArray()));
         Assert.All(collector.Requests, r => Assert.Equal("application/x-protobuf", r.Headers["content-type"]));
     }
 
