@@ -11,6 +11,8 @@ public sealed class DeploymentFilesTests
 {
     private static readonly string Root = FindRoot();
 
+    internal static string RepositoryRoot => Root;
+
     [Fact]
     public async Task YamlFiles_PassYamllint()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Forecast.Host.Tests;
 
@@ -26,13 +27,31 @@ public sealed class MetricsTests
         Assert.NotEmpty(await prometheus.QueryAsync("orleans_catalog_activations"));
         var anomalies = await prometheus.QueryAsync("sum by (severity) (forecast_anomalies_total)");
         Assert.Contains(anomalies, a => a.GetProperty("metric").GetProperty("severity").GetString() is "warning" or "critical");
+
+        // Every query of the Grafana dashboard runs (Prometheus refuses a bad one with 400), and the ones about
+        // what this silo does (no Kafka, no InfluxDB, no alerts here) have data.
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(DeploymentFilesTests.RepositoryRoot, "deploy/grafana/dashboards/prometheus/pipeline.json")));
+        var queries = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => (Panel: p.GetProperty("title").GetString()!, Expr: t.GetProperty("expr").GetString()!)))
+            .ToList();
+        Assert.True(queries.Count >= 15, $"{queries.Count} queries");
+        foreach (var (panel, expr) in queries)
+        {
+            var result = await prometheus.QueryAsync(expr);
+            if (panel is "Readings applied /s" or "Reading to durable, p99" or "Active grains" or "ONNX Runtime calls" or "Silos")
+            {
+                Assert.True(result.Count > 0, $"{panel}: {expr} has no data");
+            }
+        }
     }
 
     private static async Task<bool> StoredAsync(PrometheusServer prometheus)
     {
         var applied = await prometheus.QueryAsync("forecast_readings_applied_total");
         var anomalies = await prometheus.QueryAsync("forecast_anomalies_total");
-        return applied.Count == 1
+        // Rates need two scrapes with the histograms filled.
+        var latency = await prometheus.QueryAsync("histogram_quantile(0.99, sum by (le) (rate(forecast_reading_latency_seconds_bucket[5m])))");
+        return applied.Count == 1 && latency.Count == 1 && latency[0].GetProperty("value")[1].GetString() != "NaN"
             && double.Parse(applied[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture) > 0
             && anomalies.Count > 0;
     }
