@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Forecast.Alerting;
 using Forecast.Alerting.Outbox;
+using Forecast.Dashboard;
 using Forecast.Diagnostics;
 using Forecast.Host.Diagnostics;
 using Forecast.Sinks.Embedded;
@@ -54,6 +55,7 @@ internal static class RunVerb
         builder.AddAlerting(builder.Configuration["Orleans:Redis"]);
         builder.AddForecastSilo();
         builder.AddPredictionSink();
+        builder.AddDashboard();
         var fromKafka = builder.Configuration.GetSection(KafkaIngestionOptions.SectionName).Exists();
         if (fromKafka)
         {
@@ -80,6 +82,7 @@ internal static class RunVerb
         host.MapSensorEndpoints();
         host.MapHttpIngestion();
         host.MapAlerting();
+        host.MapDashboard();
         using var stop = duration is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync();
