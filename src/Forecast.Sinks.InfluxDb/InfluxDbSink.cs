@@ -81,14 +81,18 @@ internal sealed class InfluxDbSink : IPredictionSink, IAsyncDisposable, IDisposa
         }
 
         timeProvider ??= TimeProvider.System;
-        var token = !string.IsNullOrWhiteSpace(options.Token)
-            ? options.Token
-            : !string.IsNullOrWhiteSpace(options.TokenFile) ? File.ReadAllText(options.TokenFile).Trim() : null;
+        var token = TokenOf(options);
         IInfluxDbTransport transport = options.Version == InfluxDbVersion.V1
             ? new InfluxDbV1Transport(options, token, timeProvider)
             : new InfluxDbV2Transport(options, token!);
         return new InfluxDbSink(options, transport, loggerFactory?.CreateLogger<InfluxDbSink>(), timeProvider, meterFactory);
     }
+
+    /// <summary>The API token, set inline or in <see cref="InfluxDbSinkOptions.TokenFile"/>; null without one.</summary>
+    internal static string? TokenOf(InfluxDbSinkOptions options) =>
+        !string.IsNullOrWhiteSpace(options.Token)
+            ? options.Token
+            : !string.IsNullOrWhiteSpace(options.TokenFile) ? File.ReadAllText(options.TokenFile).Trim() : null;
 
     public ValueTask WriteAsync(SinkBatch batch, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Forecast.Abstractions;
 using Forecast.Dashboard.History;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -45,7 +46,9 @@ internal static class DashboardEndpoints
     }
 
     /// <summary><c>/api/sensors/{id}/series</c> (ids contain slashes, so the route takes the rest of the path) or <c>/api/sensors/{id}</c>.</summary>
-    internal static IResult Sensor(string path, string? from, string? to, RecentHistory history, TimeProvider clock, IOptions<DashboardOptions> options)
+    internal static async Task<IResult> Sensor(
+        string path, string? from, string? to, RecentHistory history, TimeProvider clock, IOptions<DashboardOptions> options, IServiceProvider services,
+        CancellationToken cancellationToken)
     {
         var series = path.EndsWith(SeriesSuffix, StringComparison.Ordinal);
         var id = series ? path[..^SeriesSuffix.Length] : path;
@@ -71,7 +74,9 @@ internal static class DashboardEndpoints
             return BadRequest($"Parameter 'from' ({start:O}) is after 'to' ({end:O}): give a range that starts before it ends.");
         }
 
-        if (history.Find(id) is not { } sensor)
+        var local = history.Find(id);
+        var reader = series ? services.GetService<ISeriesReader>() : null;
+        if (local is null && reader is null)
         {
             return Results.Problem(
                 $"This silo has written nothing for sensor '{id}' recently (the dashboard shows what each silo wrote; look for the sensor on its own silo).",
@@ -80,11 +85,39 @@ internal static class DashboardEndpoints
 
         if (!series)
         {
-            return Results.Json(SensorView.From(sensor.Summary()), DashboardJson.Options);
+            return Results.Json(SensorView.From(local!.Summary()), DashboardJson.Options);
         }
 
-        var snapshot = sensor.Series(start!.Value.ToUnixTimeMilliseconds(), end!.Value.ToUnixTimeMilliseconds(), options.Value.MaxSeriesPoints);
-        return Results.Json(SeriesView.Create(snapshot, start.Value, end.Value), DashboardJson.Options);
+        var (fromMs, toMs) = (start!.Value.ToUnixTimeMilliseconds(), end!.Value.ToUnixTimeMilliseconds());
+        var snapshot = local?.Series(fromMs, toMs, options.Value.MaxSeriesPoints);
+        if (reader is null)
+        {
+            return Results.Json(SeriesView.Create(snapshot!, start.Value, end.Value, "memory"), DashboardJson.Options);
+        }
+
+        // With a durable store the series is read back from it (any silo, any range it keeps); this silo adds the
+        // latest forecast and the episodes it knows of, when the sensor lives here.
+        StoredSeries stored;
+        try
+        {
+            stored = await reader.ReadAsync(id, start.Value, end.Value, options.Value.MaxSeriesPoints, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return Results.Problem($"The series of '{id}' could not be read from {reader.Source}: {exception.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (stored.Points.Count == 0 && stored.Anomalies.Count == 0 && local is null)
+        {
+            return Results.Problem($"{reader.Source} holds nothing for sensor '{id}' from {start:O} to {end:O}.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var points = stored.Points.Select(p => new SeriesPoint(
+            p.Time.ToUnixTimeMilliseconds(), (float)(p.Value ?? double.NaN), (float)(p.Mean ?? double.NaN), (float)(p.Lower ?? double.NaN), (float)(p.Upper ?? double.NaN))).ToList();
+        var merged = new SeriesSnapshot(
+            id, points, stored.Truncated, stored.Anomalies,
+            snapshot?.RecentAnomaliesNewestFirst ?? [.. stored.Anomalies.Reverse()], snapshot?.Latest, snapshot?.OpenEpisode);
+        return Results.Json(SeriesView.Create(merged, start.Value, end.Value, reader.Source), DashboardJson.Options);
     }
 
     internal static IResult Anomalies(string? from, string? severity, string? limit, RecentHistory history, TimeProvider clock)

@@ -59,14 +59,15 @@ internal sealed record EpisodeView(DateTimeOffset Start, DateTimeOffset Latest, 
 /// <summary>
 /// A sensor's recent series, column by column for a chart: each reading's time (epoch ms) and value, with the
 /// one-step-ahead forecast made for it (null where none was), the anomalies in the range, the latest forecast
-/// for the moments ahead, and the sensor's recent episodes.
+/// for the moments ahead, and the sensor's recent episodes. <c>Source</c> says where the points came from:
+/// <c>memory</c> (what this silo wrote recently) or <c>influxdb</c>.
 /// </summary>
 internal sealed record SeriesView(
-    string Sensor, string? Model, DateTimeOffset From, DateTimeOffset To, int Points, bool Truncated,
+    string Sensor, string Source, string? Model, DateTimeOffset From, DateTimeOffset To, int Points, bool Truncated,
     long[] Time, float?[] Value, float?[] Mean, float?[] Lower, float?[] Upper,
     IReadOnlyList<AnomalyView> Anomalies, IReadOnlyList<ForecastView> Forecast, IReadOnlyList<EpisodeView> Episodes)
 {
-    public static SeriesView Create(SeriesSnapshot s, DateTimeOffset from, DateTimeOffset to)
+    public static SeriesView Create(SeriesSnapshot s, DateTimeOffset from, DateTimeOffset to, string source)
     {
         var n = s.Points.Count;
         var (time, value, mean, lower, upper) = (new long[n], new float?[n], new float?[n], new float?[n], new float?[n]);
@@ -91,7 +92,7 @@ internal sealed record SeriesView(
                 index == 0 && s.OpenEpisode is not null))
             .ToList();
         return new SeriesView(
-            s.Id, s.Latest?.Model, from, to, n, s.Truncated, time, value, mean, lower, upper,
+            s.Id, source, s.Latest?.Model, from, to, n, s.Truncated, time, value, mean, lower, upper,
             [.. s.Anomalies.Select(AnomalyView.From)], ForecastView.From(s.Latest), episodes);
     }
 

@@ -39,6 +39,12 @@ public static class InfluxDbSinkExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<InfluxDbSink>().Health);
         services.RemoveAll<IPredictionSink>();
         services.AddSingleton<IPredictionSink>(sp => sp.GetRequiredService<InfluxDbSink>());
+        // The dashboard reads a sensor's series back from InfluxDB, not from the silo's short memory.
+        services.TryAddSingleton<ISeriesReader>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<InfluxDbSinkOptions>>().Value;
+            return new InfluxDbSeriesReader(options, InfluxDbSink.TokenOf(options));
+        });
         return services;
     }
 }
