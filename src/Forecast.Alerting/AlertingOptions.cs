@@ -102,6 +102,12 @@ public sealed class OutboxOptions
     /// </summary>
     public string? Redis { get; set; }
 
+    /// <summary>
+    /// With Redis: how long a silo's outbox may go without its heartbeat before another silo takes over its
+    /// undelivered events (a pod replaced under a new name). Default 2 minutes.
+    /// </summary>
+    public TimeSpan OrphanAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Undelivered events kept per delivery at most; beyond it the oldest resolved events go first. Default 10,000.</summary>
     public int Capacity { get; set; } = 10_000;
 

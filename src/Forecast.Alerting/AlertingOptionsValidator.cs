@@ -149,6 +149,11 @@ internal sealed class AlertingOptionsValidator : OptionsValidator<AlertingOption
             yield return "Alerts:Outbox:RequestTimeout must be above 0 and at most 00:05:00 (default 00:00:10).";
         }
 
+        if (o.OrphanAfter < TimeSpan.FromSeconds(1) || o.OrphanAfter > TimeSpan.FromDays(1))
+        {
+            yield return "Alerts:Outbox:OrphanAfter must be from 00:00:01 to 1.00:00:00 (default 00:02:00).";
+        }
+
         if (o.DrainTimeout < TimeSpan.Zero || o.DrainTimeout > TimeSpan.FromMinutes(5))
         {
             yield return "Alerts:Outbox:DrainTimeout must be from 0 to 00:05:00 (default 00:00:05).";

@@ -67,4 +67,35 @@ public sealed class OtherDeliveryTests(RedisFixture redis) : ReceiverTest, IClas
 
         Assert.False(Directory.Exists(Path.Combine(Folder, "unused")));
     }
+
+    [Fact]
+    public async Task With_Redis_a_silo_takes_over_the_outbox_of_a_silo_gone_for_good()
+    {
+        Receiver.Answer = _ => (503, null);
+        void Configure(AlertingOptions o, string name)
+        {
+            o.Slack.Url = new Uri(Receiver.Url);
+            o.Outbox.Redis = redis.ConnectionString;
+            o.Outbox.Name = name;
+            o.Outbox.OrphanAfter = TimeSpan.FromSeconds(2);
+        }
+
+        var gone = $"pod-{Guid.NewGuid():N}";
+        await using (var before = await Harness.StartAsync(Folder, o => Configure(o, gone)))
+        {
+            await before.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1), Events.Of(AlertEventKind.Resolved, "pump-1", 2)]);
+            await Events.UntilAsync(() => !Receiver.Requests.IsEmpty, "a refused attempt");
+        }
+
+        // Its replacement comes back under another name, as a Deployment's pod does.
+        Receiver.Answer = _ => (204, null);
+        await using var replacement = await Harness.StartAsync(Folder, o => Configure(o, $"pod-{Guid.NewGuid():N}"));
+        await Events.UntilAsync(
+            () => Receiver.Requests.Where(r => r.Status == 204).Select(r => r.Body).Distinct().Count() == 2, "both of the gone silo's events delivered", seconds: 30);
+
+        var delivered = Receiver.Requests.Where(r => r.Status == 204).Select(r => r.Body).Distinct().ToList();
+        Assert.Contains("pump-1 warning anomaly", delivered[0], StringComparison.Ordinal);
+        Assert.Contains("back to normal", delivered[1], StringComparison.Ordinal);
+        Assert.Equal(0, replacement.Channel("slack").Pending);
+    }
 }

@@ -45,12 +45,16 @@ public static class AlertingExtensions
     {
         services.AddValidatedOptions<AlertingOptions, AlertingOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
+        // The outbox's own connection, not a general IConnectionMultiplexer other components could pick up.
+        services.AddSingleton(sp => new AlertRedis(ConnectionMultiplexer.Connect(
+            sp.GetRequiredService<IOptions<AlertingOptions>>().Value.Outbox.Redis
+                ?? throw new InvalidOperationException("The alert outbox has no Redis connection string."))));
         services.AddSingleton<IAlertStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AlertingOptions>>().Value.Outbox;
-            return options.Redis is { } redis
-                ? new RedisAlertStore(ConnectionMultiplexer.Connect(redis))
-                : new FileAlertStore(options.Directory);
+            return options.Redis is null
+                ? new FileAlertStore(options.Directory)
+                : new RedisAlertStore(sp.GetRequiredService<AlertRedis>().Connection);
         });
         services.AddSingleton(sp => new SilenceRegistry(sp.GetRequiredService<IAlertStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
@@ -60,9 +64,11 @@ public static class AlertingExtensions
             var clock = sp.GetRequiredService<TimeProvider>();
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Forecast.Alerting.Delivery");
             var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-            var channels = Deliveries(options, store).Select(delivery => new DeliveryChannel(
-                delivery, store, $"outbox.{options.Outbox.Name}.{delivery.Name}", options.Outbox, http, clock, logger));
-            var outbox = new AlertOutbox([.. channels], sp.GetRequiredService<SilenceRegistry>(), options.Outbox, clock, sp.GetRequiredService<ILogger<AlertOutbox>>());
+            IReadOnlyList<DeliveryChannel> channels = [.. Deliveries(options, store).Select(delivery => new DeliveryChannel(
+                delivery, store, DeliveryChannel.Collection(options.Outbox.Name, delivery.Name), options.Outbox, http, clock, logger))];
+            var adoption = options.Outbox.Redis is null ? null : new OutboxAdoption(
+                sp.GetRequiredService<AlertRedis>().Connection, store, options.Outbox.Name, channels, options.Outbox.OrphanAfter, clock, logger);
+            var outbox = new AlertOutbox(channels, sp.GetRequiredService<SilenceRegistry>(), options.Outbox, clock, sp.GetRequiredService<ILogger<AlertOutbox>>(), adoption);
             outbox.Publish(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
             return outbox;
         });
@@ -137,3 +143,6 @@ public static class AlertingExtensions
         }
     }
 }
+
+/// <summary>The Redis connection of the alert outbox and silences.</summary>
+internal sealed record AlertRedis(IConnectionMultiplexer Connection);

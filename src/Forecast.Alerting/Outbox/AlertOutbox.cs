@@ -10,7 +10,8 @@ namespace Forecast.Alerting.Outbox;
 /// <see cref="OutboxOptions.DrainTimeout"/> to deliver what is queued; the rest stays for the next start.
 /// </summary>
 internal sealed partial class AlertOutbox(
-    IReadOnlyList<DeliveryChannel> channels, SilenceRegistry silences, OutboxOptions options, TimeProvider clock, ILogger<AlertOutbox> logger)
+    IReadOnlyList<DeliveryChannel> channels, SilenceRegistry silences, OutboxOptions options, TimeProvider clock, ILogger<AlertOutbox> logger,
+    OutboxAdoption? adoption = null)
     : IAlertOutbox, IHostedService
 {
     private static readonly TimeSpan SilenceRefresh = TimeSpan.FromSeconds(5);
@@ -68,6 +69,11 @@ internal sealed partial class AlertOutbox(
         }
 
         _workers.Add(RefreshSilencesAsync(_stopping.Token));
+        if (adoption is not null)
+        {
+            _workers.Add(adoption.RunAsync(_stopping.Token));
+        }
+
         LogStarted(logger, string.Join(", ", channels.Select(c => c.Name)), channels.Sum(c => c.Pending));
     }
 

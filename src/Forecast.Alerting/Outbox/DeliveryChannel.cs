@@ -69,6 +69,9 @@ internal sealed partial class DeliveryChannel
 
     public string Name => _delivery.Name;
 
+    /// <summary>The store collection of silo <paramref name="outbox"/>'s queue for <paramref name="delivery"/>.</summary>
+    public static string Collection(string outbox, string delivery) => $"outbox.{outbox}.{delivery}";
+
     public bool Disabled { get; private set; }
 
     public int Pending
