@@ -16,9 +16,12 @@ internal static class TelemetryExtensions
     /// <summary>The meters served: Forecast's and Orleans'.</summary>
     public static readonly string[] Meters = [ForecastTelemetry.Name, "Microsoft.Orleans"];
 
+    /// <summary>Whether spans are exported (OTLP is configured): only then are they worth making.</summary>
+    public static bool TracesExported(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
     public static IHostApplicationBuilder AddForecastTelemetry(this IHostApplicationBuilder builder)
     {
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otlp = TracesExported(builder.Configuration);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "forecast"))
             .WithMetrics(metrics =>
