@@ -93,6 +93,67 @@ internal sealed class InfluxDbSeriesReader : ISeriesReader, IDisposable
         return new StoredSeries(kept, events, truncated);
     }
 
+    /// <summary>
+    /// The time (epoch ms) of every mirrored reading in [<paramref name="from"/>, <paramref name="to"/>], per sensor:
+    /// what <c>forecast verify</c> compares with what entered. Read in chunks, so a long range is not one answer.
+    /// </summary>
+    public async Task<Dictionary<string, HashSet<long>>> ReadingTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var query = FormattableString.Invariant(
+            $"SELECT \"value\" FROM \"reading\" WHERE time >= {from.ToUnixTimeMilliseconds()}ms AND time <= {to.ToUnixTimeMilliseconds()}ms GROUP BY \"sensor\"");
+        using var response = await _http.GetAsync(
+            $"query?db={Uri.EscapeDataString(_database)}&epoch=ms&chunked=true&chunk_size=10000&q={Uri.EscapeDataString(query)}",
+            HttpCompletionOption.ResponseHeadersRead,
+            cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InfluxDbWriteException($"InfluxDB refused the query ({(int)response.StatusCode}): {body[..Math.Min(body.Length, 300)]}");
+        }
+
+        var times = new Dictionary<string, HashSet<long>>(StringComparer.Ordinal);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            using var chunk = JsonDocument.Parse(line);
+            foreach (var statement in chunk.RootElement.GetProperty("results").EnumerateArray())
+            {
+                if (statement.TryGetProperty("error", out var error))
+                {
+                    throw new InfluxDbWriteException(error.GetString() == "not executed"
+                        ? $"InfluxDB did not run the query: does database '{_database}' exist (InfluxDb:Database, or the bucket's 1.x mapping)?"
+                        : $"InfluxDB could not run the query on database '{_database}': {error.GetString()}");
+                }
+
+                if (!statement.TryGetProperty("series", out var series))
+                {
+                    continue;
+                }
+
+                foreach (var s in series.EnumerateArray())
+                {
+                    var sensor = s.GetProperty("tags").GetProperty("sensor").GetString()!;
+                    if (!times.TryGetValue(sensor, out var set))
+                    {
+                        times[sensor] = set = [];
+                    }
+
+                    foreach (var values in s.GetProperty("values").EnumerateArray())
+                    {
+                        set.Add(values[0].GetInt64());
+                    }
+                }
+            }
+        }
+
+        return times;
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>One statement's rows as column → value maps; none when the measurement has no points in range.</summary>

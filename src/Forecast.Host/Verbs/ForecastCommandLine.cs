@@ -4,7 +4,7 @@ namespace Forecast.Host.Verbs;
 
 /// <summary>
 /// The <c>forecast</c> command line: <c>run</c> (also what <c>forecast</c> alone does), <c>simulate</c>,
-/// <c>models validate</c> and <c>evaluate</c>, each with <c>--help</c>. Errors in the arguments or the
+/// <c>models validate</c>, <c>evaluate</c> and <c>verify</c>, each with <c>--help</c>. Errors in the arguments or the
 /// configuration exit with status 2 and one line saying what to fix.
 /// </summary>
 internal static class ForecastCommandLine
@@ -19,6 +19,7 @@ internal static class ForecastCommandLine
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(ModelsVerb.Create());
         root.Subcommands.Add(EvaluateVerb.Create());
+        root.Subcommands.Add(VerifyVerb.Create());
         return root;
     }
 
