@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Forecast.Abstractions;
 
 namespace Forecast.Alerting.Silences;
 
@@ -12,15 +13,10 @@ public sealed record Silence(string Id, string Sensor, DateTimeOffset StartsAt, 
     private Regex? _pattern;
 
     /// <summary>Whether the glob matches the whole of <paramref name="sensorId"/>.</summary>
-    public bool Matches(string sensorId) => (_pattern ??= Glob(Sensor)).IsMatch(sensorId);
+    public bool Matches(string sensorId) => (_pattern ??= SensorGlob.Parse(Sensor)).IsMatch(sensorId);
 
     /// <summary>Whether the silence is in force at <paramref name="now"/>.</summary>
     public bool ActiveAt(DateTimeOffset now) => StartsAt <= now && now < EndsAt;
-
-    private static Regex Glob(string glob) => new(
-        "^" + Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-        RegexOptions.CultureInvariant | RegexOptions.Singleline,
-        TimeSpan.FromMilliseconds(50));
 }
 
 /// <summary>What <c>POST /silences</c> takes.</summary>

@@ -88,7 +88,8 @@ internal static class EvaluateVerb
         return null;
     }
 
-    private static DateTimeOffset? Time(ArgumentResult result)
+    /// <summary>An ISO 8601 time option (<c>evaluate</c>'s and <c>verify</c>'s); the error names the verb and the option.</summary>
+    internal static DateTimeOffset? Time(ArgumentResult result)
     {
         var text = result.Tokens.Single().Value;
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
@@ -96,7 +97,9 @@ internal static class EvaluateVerb
             return time;
         }
 
-        result.AddError($"evaluate: {((OptionResult)result.Parent!).Option.Name} '{text}' is not a timestamp (use ISO 8601, e.g. 2017-10-24 00:00:00).");
+        var option = (OptionResult)result.Parent!;
+        var verb = option.Parent is CommandResult command ? command.Command.Name : "forecast";
+        result.AddError($"{verb}: {option.Option.Name} '{text}' is not a timestamp (use ISO 8601, e.g. 2017-10-24 00:00:00).");
         return null;
     }
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Forecast.Abstractions;
 using Forecast.Host.Hosting;
 using Forecast.Host.Verification;
 using Forecast.Sinks.InfluxDb;
@@ -24,8 +24,8 @@ internal static class VerifyVerb
         var kafka = new Option<string>("--kafka") { Description = "Read what entered from this Kafka cluster's readings topic", HelpName = "BOOTSTRAP" };
         var topic = new Option<string>("--topic") { Description = "The readings topic (default sensor-readings)", HelpName = "TOPIC", DefaultValueFactory = _ => "sensor-readings" };
         var file = new Option<string>("--file") { Description = "Or read what entered from a file of messages, one per line (JSON readings or line protocol)", HelpName = "FILE" };
-        var from = new Option<DateTimeOffset?>("--from") { Description = "First reading time checked (ISO 8601; default: the first that entered)", HelpName = "TIME", CustomParser = Time };
-        var to = new Option<DateTimeOffset?>("--to") { Description = "Last reading time checked (ISO 8601; default: the last that entered)", HelpName = "TIME", CustomParser = Time };
+        var from = new Option<DateTimeOffset?>("--from") { Description = "First reading time checked (ISO 8601; default: the first that entered)", HelpName = "TIME", CustomParser = EvaluateVerb.Time };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "Last reading time checked (ISO 8601; default: the last that entered)", HelpName = "TIME", CustomParser = EvaluateVerb.Time };
         var sensors = new Option<string>("--sensors") { Description = "Sensors checked, a glob such as 'pump-*' (default: all)", HelpName = "GLOB", DefaultValueFactory = _ => "*" };
         var json = new Option<string>("--json") { Description = "Also write the report as JSON to this file ('-' for standard output)", HelpName = "FILE" };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "How long reading the topic and InfluxDB may take (default 5m)", HelpName = "DURATION", CustomParser = Duration, DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
@@ -50,7 +50,7 @@ internal static class VerifyVerb
             }
 
             var influx = ValidatedOptions.Get(configuration, InfluxDbSinkOptions.SectionName, new InfluxDbSinkOptionsValidator());
-            var (start, end, glob) = (parse.GetValue(from), parse.GetValue(to), Glob(parse.GetValue(sensors)!));
+            var (start, end, glob) = (parse.GetValue(from), parse.GetValue(to), SensorGlob.Parse(parse.GetValue(sensors)!));
             bool Keep(string sensor, DateTimeOffset time) => glob.IsMatch(sensor) && (start is null || time >= start) && (end is null || time <= end);
 
             var limit = parse.GetValue(timeout);
@@ -127,22 +127,6 @@ internal static class VerifyVerb
         output.WriteLine(report.Lost == 0
             ? "No loss: every reading that entered in order is durable (late and duplicate readings are ignored by design)."
             : $"LOSS: {report.Lost:N0} readings that entered in order are not durable.");
-    }
-
-    private static Regex Glob(string glob) => new(
-        "^" + Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-        RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
-
-    private static DateTimeOffset? Time(ArgumentResult result)
-    {
-        var text = result.Tokens.Single().Value;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-        {
-            return time;
-        }
-
-        result.AddError($"verify: '{text}' is not a time; write ISO 8601, such as 2026-12-07T10:00:00Z.");
-        return null;
     }
 
     private static TimeSpan Duration(ArgumentResult result)
