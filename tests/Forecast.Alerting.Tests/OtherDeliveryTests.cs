@@ -98,4 +98,28 @@ public sealed class OtherDeliveryTests(RedisFixture redis) : ReceiverTest, IClas
         Assert.Contains("back to normal", delivered[1], StringComparison.Ordinal);
         Assert.Equal(0, replacement.Channel("slack").Pending);
     }
+
+    [Fact]
+    public async Task When_Redis_goes_down_an_event_is_still_delivered_from_memory_and_counted_as_unstored()
+    {
+        var store = new RedisFixture();
+        await store.InitializeAsync();
+        await using var alerts = await Harness.StartAsync(Folder, o =>
+        {
+            o.Slack.Url = new Uri(Receiver.Url);
+            o.Outbox.Redis = store.ConnectionString;
+            o.Outbox.Name = $"silo-{Guid.NewGuid():N}";
+        });
+        await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Opened, "pump-1", 1)]);
+        await Events.UntilAsync(() => Receiver.Requests.Count == 1, "the first event delivered");
+
+        await store.DisposeAsync();
+        var enqueue = System.Diagnostics.Stopwatch.StartNew();
+        await alerts.Outbox.EnqueueAsync([Events.Of(AlertEventKind.Resolved, "pump-1", 2)]);
+        enqueue.Stop();
+        await Events.UntilAsync(() => Receiver.Requests.Count == 2, "the second event delivered without Redis");
+
+        Assert.True(enqueue.Elapsed < TimeSpan.FromSeconds(3), $"enqueue took {enqueue.Elapsed} with Redis down");
+        Assert.True(alerts.Channel("slack").Counters.Unstored >= 1);
+    }
 }

@@ -46,9 +46,16 @@ public static class AlertingExtensions
         services.AddValidatedOptions<AlertingOptions, AlertingOptionsValidator>(configure);
         services.TryAddSingleton(TimeProvider.System);
         // The outbox's own connection, not a general IConnectionMultiplexer other components could pick up.
-        services.AddSingleton(sp => new AlertRedis(ConnectionMultiplexer.Connect(
-            sp.GetRequiredService<IOptions<AlertingOptions>>().Value.Outbox.Redis
-                ?? throw new InvalidOperationException("The alert outbox has no Redis connection string."))));
+        services.AddSingleton(sp =>
+        {
+            var redis = ConfigurationOptions.Parse(sp.GetRequiredService<IOptions<AlertingOptions>>().Value.Outbox.Redis
+                ?? throw new InvalidOperationException("The alert outbox has no Redis connection string."));
+            // A Redis that is down fails an outbox write in about a second, not five, and never stops the start:
+            // the grain's call waits for that write.
+            redis.AbortOnConnectFail = false;
+            redis.AsyncTimeout = redis.SyncTimeout = 1_000;
+            return new AlertRedis(ConnectionMultiplexer.Connect(redis));
+        });
         services.AddSingleton<IAlertStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AlertingOptions>>().Value.Outbox;

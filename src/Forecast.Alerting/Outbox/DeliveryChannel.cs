@@ -35,6 +35,7 @@ internal sealed partial class DeliveryChannel
     private long _retries;
     private long _rejected;
     private long _dropped;
+    private long _unstored;
 
     public DeliveryChannel(
         IAlertDelivery delivery, IAlertStore store, string collection, OutboxOptions options, HttpClient http, TimeProvider clock, ILogger logger)
@@ -87,7 +88,7 @@ internal sealed partial class DeliveryChannel
 
     public DeliveryCounters Counters => new(
         Name, Pending, Interlocked.Read(ref _delivered), Interlocked.Read(ref _retries), Interlocked.Read(ref _rejected),
-        Interlocked.Read(ref _dropped), Disabled);
+        Interlocked.Read(ref _dropped), Disabled, Interlocked.Read(ref _unstored));
 
     /// <summary>Stores <paramref name="e"/> and wakes the worker; an event already queued (a replay) is not stored twice.</summary>
     public async ValueTask EnqueueAsync(AlertEvent e, CancellationToken cancellationToken)
@@ -118,12 +119,12 @@ internal sealed partial class DeliveryChannel
             _queue.AddLast(entry);
         }
 
-        await _store.PutAsync(_collection, e.Id, JsonSerializer.Serialize(entry, AlertJson.Options), cancellationToken);
+        await StoreAsync(() => _store.PutAsync(_collection, e.Id, JsonSerializer.Serialize(entry, AlertJson.Options), cancellationToken), e.Id, "store");
         if (dropped is not null)
         {
             Interlocked.Increment(ref _dropped);
             LogDropped(_logger, _delivery.Name, dropped.Event.Id, dropped.Event.Kind, dropped.Event.SensorId, _options.Capacity);
-            await _store.DeleteAsync(_collection, dropped.Event.Id, cancellationToken);
+            await StoreAsync(() => _store.DeleteAsync(_collection, dropped.Event.Id, cancellationToken), dropped.Event.Id, "remove");
         }
 
         _signal.Release();
@@ -136,7 +137,7 @@ internal sealed partial class DeliveryChannel
         var resending = _delivery as IResendingDelivery;
         if (resending is not null)
         {
-            await resending.LoadAsync(stopping);
+            await StoreAsync(() => resending.LoadAsync(stopping), "(firing alerts)", "load");
         }
 
         var nextResend = _clock.GetUtcNow() + (resending?.ResendInterval ?? TimeSpan.Zero);
@@ -192,7 +193,7 @@ internal sealed partial class DeliveryChannel
                 Interlocked.Add(ref _delivered, batch.Count);
                 if (resending is not null)
                 {
-                    await resending.DeliveredAsync(events, stopping);
+                    await StoreAsync(() => resending.DeliveredAsync(events, stopping), events[0].Id, "note as firing");
                 }
 
                 break;
@@ -219,7 +220,25 @@ internal sealed partial class DeliveryChannel
 
         foreach (var entry in batch)
         {
-            await _store.DeleteAsync(_collection, entry.Event.Id, stopping);
+            await StoreAsync(() => _store.DeleteAsync(_collection, entry.Event.Id, stopping), entry.Event.Id, "remove");
+        }
+    }
+
+    /// <summary>
+    /// A write to the outbox's store. When the store fails (Redis down, disk full) the event still goes out from
+    /// memory, counted as unstored, and readings go on: an alert is never worth a blocked reading. A delivered
+    /// event whose removal failed may go out again after a restart, under the same id.
+    /// </summary>
+    private async Task StoreAsync(Func<Task> write, string eventId, string what)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            Interlocked.Increment(ref _unstored);
+            LogStoreFailed(_logger, exception, _delivery.Name, what, eventId);
         }
     }
 
@@ -314,7 +333,18 @@ internal sealed partial class DeliveryChannel
 
     private async Task LoadAsync()
     {
-        var stored = await _store.ReadAsync(_collection);
+        IReadOnlyDictionary<string, string> stored;
+        try
+        {
+            stored = await _store.ReadAsync(_collection);
+        }
+        catch (Exception exception)
+        {
+            // Readings must not wait on the outbox: start empty; what the store holds goes out after a restart.
+            LogStoreFailed(_logger, exception, _delivery.Name, "load", "(all)");
+            return;
+        }
+
         var entries = stored.Values
             .Select(json => JsonSerializer.Deserialize<Entry>(json, AlertJson.Options))
             .OfType<Entry>()
@@ -366,6 +396,9 @@ internal sealed partial class DeliveryChannel
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: outbox full ({Capacity} events); dropped {EventId} ({Kind}, sensor {SensorId})")]
     private static partial void LogDropped(ILogger logger, string delivery, string eventId, AlertEventKind kind, string sensorId, int capacity);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: could not {What} event {EventId} in the outbox's store; it is delivered from memory, and would not survive a crash")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, string delivery, string what, string eventId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert delivery {Delivery}: {Count} undelivered events from before the restart are queued again")]
     private static partial void LogResumed(ILogger logger, string delivery, int count);
 
@@ -374,4 +407,4 @@ internal sealed partial class DeliveryChannel
 }
 
 /// <summary>One delivery's counters since the silo started.</summary>
-public sealed record DeliveryCounters(string Name, int Pending, long Delivered, long Retries, long Rejected, long Dropped, bool Disabled);
+public sealed record DeliveryCounters(string Name, int Pending, long Delivered, long Retries, long Rejected, long Dropped, bool Disabled, long Unstored = 0);

@@ -127,6 +127,7 @@ internal static class RunVerb
         deliveries = outbox.Channels.Select(c => c.Counters).Select(c => new
         {
             name = c.Name, pending = c.Pending, delivered = c.Delivered, retries = c.Retries, rejected = c.Rejected, dropped = c.Dropped, disabled = c.Disabled,
+            unstored = c.Unstored,
         }),
         silenced = outbox.Silenced,
     };
