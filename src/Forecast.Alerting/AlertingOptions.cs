@@ -26,7 +26,7 @@ public sealed class AlertingOptions
 
     /// <summary>
     /// Base URL of this service as people reach it, for links to a sensor's page in alerts
-    /// (<c>{ExternalUrl}/sensors/{id}</c>). Default: the first of <c>Urls</c>.
+    /// (the dashboard's <c>{ExternalUrl}/#/sensor/{id}</c>). Default: the first of <c>Urls</c>.
     /// </summary>
     public string? ExternalUrl { get; set; }
 

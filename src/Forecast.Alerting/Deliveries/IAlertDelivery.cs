@@ -35,8 +35,8 @@ internal sealed class AlertText(string? externalUrl)
 {
     private readonly string _base = (externalUrl ?? "http://127.0.0.1:8080").TrimEnd('/');
 
-    /// <summary>The sensor's page.</summary>
-    public string Link(AlertEvent e) => $"{_base}/sensors/{Uri.EscapeDataString(e.SensorId).Replace("%2F", "/", StringComparison.Ordinal)}";
+    /// <summary>The sensor's page on the dashboard: its readings, the forecast band and the anomaly marked.</summary>
+    public string Link(AlertEvent e) => $"{_base}/#/sensor/{Uri.EscapeDataString(e.SensorId)}";
 
     public static string Severity(AnomalySeverity severity) => severity == AnomalySeverity.Critical ? "critical" : "warning";
 
