@@ -11,6 +11,13 @@ public enum AnomalySeverity
     Critical = 2,
 }
 
+/// <summary>Severities as labels, tags and JSON write them.</summary>
+public static class AnomalySeverityLabels
+{
+    /// <summary><c>warning</c> or <c>critical</c>.</summary>
+    public static string Label(this AnomalySeverity severity) => severity == AnomalySeverity.Critical ? "critical" : "warning";
+}
+
 /// <summary>
 /// A reading that opened an anomaly episode, or raised an open episode to critical. Readings inside
 /// an episode that is already known are not reported again, so a long excursion is one event.

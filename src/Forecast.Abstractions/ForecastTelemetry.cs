@@ -25,5 +25,5 @@ public static class ForecastTelemetry
 
     /// <summary>The tag a severity is recorded with.</summary>
     public static KeyValuePair<string, object?> SeverityTag(AnomalySeverity severity) =>
-        new("severity", severity == AnomalySeverity.Critical ? "critical" : "warning");
+        new("severity", severity.Label());
 }

@@ -96,7 +96,7 @@ internal sealed class AlertmanagerDelivery(Uri url, TimeSpan resendInterval, Ale
         {
             ["alertname"] = e.Rule,
             ["sensor"] = e.SensorId,
-            ["severity"] = AlertText.Severity(e.Severity),
+            ["severity"] = e.Severity.Label(),
             ["model"] = e.Model,
         },
         annotations = new Dictionary<string, string>

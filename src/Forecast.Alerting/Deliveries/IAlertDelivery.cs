@@ -38,8 +38,6 @@ internal sealed class AlertText(string? externalUrl)
     /// <summary>The sensor's page on the dashboard: its readings, the forecast band and the anomaly marked.</summary>
     public string Link(AlertEvent e) => $"{_base}/#/sensor/{Uri.EscapeDataString(e.SensorId)}";
 
-    public static string Severity(AnomalySeverity severity) => severity == AnomalySeverity.Critical ? "critical" : "warning";
-
     public static string Type(AlertEventKind kind) => kind switch
     {
         AlertEventKind.Opened => "anomaly.opened",
@@ -52,7 +50,7 @@ internal sealed class AlertText(string? externalUrl)
     {
         AlertEventKind.Resolved => $"{e.SensorId} is back to normal: read {e.Value:G6}, expected {e.Lower:G6} to {e.Upper:G6}",
         _ when e.Flapping => $"{e.SensorId} keeps going in and out of anomaly: held open as flapping (last read {e.Value:G6}, expected {e.Lower:G6} to {e.Upper:G6})",
-        _ => $"{e.SensorId} {Severity(e.Severity)} anomaly: read {e.Value:G6}, expected {e.Expected:G6} ({e.Lower:G6} to {e.Upper:G6}), surprise {e.Score:F1}",
+        _ => $"{e.SensorId} {e.Severity.Label()} anomaly: read {e.Value:G6}, expected {e.Expected:G6} ({e.Lower:G6} to {e.Upper:G6}), surprise {e.Score:F1}",
     };
 
 }

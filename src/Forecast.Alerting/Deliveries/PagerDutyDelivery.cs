@@ -24,7 +24,7 @@ internal sealed class PagerDutyDelivery(Uri url, string routingKey, AlertText te
                 {
                     summary = AlertText.Summary(e),
                     source = e.SensorId,
-                    severity = AlertText.Severity(e.Severity),
+                    severity = e.Severity.Label(),
                     timestamp = e.Timestamp,
                     component = e.Model,
                     custom_details = new { e.Value, e.Expected, e.Lower, e.Upper, e.Score, e.Flapping, startsAt = e.StartsAt },

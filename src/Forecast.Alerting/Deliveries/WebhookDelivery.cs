@@ -38,7 +38,7 @@ internal sealed class WebhookDelivery(Uri url, byte[] key, AlertText text) : IAl
             id = e.Id,
             fingerprint = e.Fingerprint,
             sensor = e.SensorId,
-            severity = AlertText.Severity(e.Severity),
+            severity = e.Severity.Label(),
             startsAt = e.StartsAt,
             value = e.Value,
             expected = e.Expected,

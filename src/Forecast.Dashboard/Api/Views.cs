@@ -13,8 +13,6 @@ internal static class DashboardJson
         // A value a sensor sent as a double may not fit a float; never fail a response over it.
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
-
-    public static string Severity(AnomalySeverity severity) => severity == AnomalySeverity.Critical ? "critical" : "warning";
 }
 
 /// <summary>One anomaly event: a reading that opened an episode or raised it to critical.</summary>
@@ -23,7 +21,7 @@ internal sealed record AnomalyView(
     string Severity, string Model, DateTimeOffset EpisodeStart)
 {
     public static AnomalyView From(Anomaly a) =>
-        new(a.SensorId, a.Timestamp, a.Value, a.Expected, a.Lower, a.Upper, a.Score, DashboardJson.Severity(a.Severity), a.Model, a.EpisodeStart);
+        new(a.SensorId, a.Timestamp, a.Value, a.Expected, a.Lower, a.Upper, a.Score, a.Severity.Label(), a.Model, a.EpisodeStart);
 }
 
 /// <summary>One step of a forecast: the mean and the band for a moment.</summary>
@@ -44,7 +42,7 @@ internal sealed record SensorView(
         s.LastValue,
         ForecastView.From(s.Latest).FirstOrDefault(),
         s.OpenEpisode is not null,
-        s.OpenEpisode is { } open ? DashboardJson.Severity(open) : null,
+        s.OpenEpisode is { } open ? open.Label() : null,
         s.LastAnomaly is { } a ? AnomalyView.From(a) : null,
         s.Model,
         s.Points);
@@ -86,7 +84,7 @@ internal sealed record SeriesView(
             .Select((g, index) => new EpisodeView(
                 g.Key,
                 g.Max(a => a.Timestamp),
-                DashboardJson.Severity(g.First().Severity),
+                g.First().Severity.Label(),
                 g.Count(),
                 g.Max(a => a.Score),
                 index == 0 && s.OpenEpisode is not null))
