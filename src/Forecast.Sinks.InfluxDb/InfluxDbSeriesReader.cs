@@ -12,6 +12,7 @@ namespace Forecast.Sinks.InfluxDb;
 /// </summary>
 internal sealed class InfluxDbSeriesReader : ISeriesReader, IDisposable
 {
+    private const string NotExecuted = "not executed";
     private readonly HttpClient _http;
     private readonly string _database;
 
@@ -53,10 +54,8 @@ internal sealed class InfluxDbSeriesReader : ISeriesReader, IDisposable
         var errors = results.EnumerateArray().Select(r => r.TryGetProperty("error", out var e) ? e.GetString() : null).OfType<string>().ToList();
         if (errors.Count > 0)
         {
-            // After a failed statement InfluxDB marks the rest "not executed" (1.6 says only that for a missing database).
-            throw new InfluxDbWriteException(errors.FirstOrDefault(e => e != "not executed") is { } error
-                ? $"InfluxDB could not run the query on database '{_database}': {error}"
-                : $"InfluxDB did not run the query: does database '{_database}' exist (InfluxDb:Database, or the bucket's 1.x mapping)?");
+            // After a failed statement InfluxDB marks the rest "not executed": report the one that failed.
+            throw QueryFailed(errors.FirstOrDefault(e => e != NotExecuted) ?? NotExecuted);
         }
 
         var readings = Rows(results[0]);
@@ -125,9 +124,7 @@ internal sealed class InfluxDbSeriesReader : ISeriesReader, IDisposable
             {
                 if (statement.TryGetProperty("error", out var error))
                 {
-                    throw new InfluxDbWriteException(error.GetString() == "not executed"
-                        ? $"InfluxDB did not run the query: does database '{_database}' exist (InfluxDb:Database, or the bucket's 1.x mapping)?"
-                        : $"InfluxDB could not run the query on database '{_database}': {error.GetString()}");
+                    throw QueryFailed(error.GetString());
                 }
 
                 if (!statement.TryGetProperty("series", out var series))
@@ -155,6 +152,11 @@ internal sealed class InfluxDbSeriesReader : ISeriesReader, IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A statement's error; InfluxDB 1.6 says only "not executed" for a database that does not exist.</summary>
+    private InfluxDbWriteException QueryFailed(string? error) => new(error == NotExecuted
+        ? $"InfluxDB did not run the query: does database '{_database}' exist (InfluxDb:Database, or the bucket's 1.x mapping)?"
+        : $"InfluxDB could not run the query on database '{_database}': {error}");
 
     /// <summary>One statement's rows as column → value maps; none when the measurement has no points in range.</summary>
     private static List<Dictionary<string, JsonElement>> Rows(JsonElement statement)
