@@ -1,18 +1,15 @@
-using System.Net;
 using System.Text.Json;
 using Forecast.Abstractions;
 using Forecast.Alerting.Deliveries;
 using Polly;
-using Polly.Retry;
 
 namespace Forecast.Alerting.Outbox;
 
 /// <summary>
 /// One delivery's queue in the silo's outbox and the worker that empties it, oldest first, so a sensor's
 /// events arrive in order. Every event is in the store before <see cref="EnqueueAsync"/> returns, and leaves
-/// it only once the receiver took it or refused it for good. A failed request is retried with exponential
-/// backoff and jitter (Polly), waiting as long as <c>Retry-After</c> asks on 429 and 503; a 410 turns the
-/// delivery off; any other 4xx is logged with the receiver's answer and not retried. The queue is bounded:
+/// it only once the receiver took it or refused it for good (<see cref="ReceiverClient"/> says which, and how
+/// long to wait before trying again); a 410 turns the delivery off. The queue is bounded:
 /// when it is full the oldest resolved event goes first (then the oldest of any), counted as dropped, so a
 /// slow receiver never holds up readings.
 /// </summary>
@@ -22,7 +19,7 @@ internal sealed partial class DeliveryChannel
     private readonly IAlertStore _store;
     private readonly string _collection;
     private readonly OutboxOptions _options;
-    private readonly HttpClient _http;
+    private readonly ReceiverClient _receiver;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<SendOutcome> _retry;
@@ -40,32 +37,14 @@ internal sealed partial class DeliveryChannel
     public DeliveryChannel(
         IAlertDelivery delivery, IAlertStore store, string collection, OutboxOptions options, HttpClient http, TimeProvider clock, ILogger logger)
     {
-        (_delivery, _store, _collection, _options, _http, _clock, _logger) = (delivery, store, collection, options, http, clock, logger);
+        (_delivery, _store, _collection, _options, _clock, _logger) = (delivery, store, collection, options, clock, logger);
         _loaded = new Lazy<Task>(LoadAsync);
-        _retry = new ResiliencePipelineBuilder<SendOutcome> { TimeProvider = clock }
-            .AddRetry(new RetryStrategyOptions<SendOutcome>
-            {
-                ShouldHandle = args => ValueTask.FromResult(!args.Context.CancellationToken.IsCancellationRequested && args.Outcome switch
-                {
-                    { Exception: HttpRequestException or TimeoutException or TaskCanceledException } => true,
-                    { Result.Kind: OutcomeKind.Retry } => true,
-                    _ => false,
-                }),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryDelay,
-                MaxDelay = options.MaxRetryDelay,
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.RetryAfter),
-                OnRetry = args =>
-                {
-                    Interlocked.Increment(ref _retries);
-                    var reason = args.Outcome.Exception is { } exception ? (exception.InnerException ?? exception).Message : args.Outcome.Result?.Reason ?? "unknown";
-                    LogRetry(_logger, _delivery.Name, args.AttemptNumber + 1, reason, args.RetryDelay, Pending);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _receiver = new ReceiverClient(http, options.RequestTimeout, clock);
+        _retry = ReceiverClient.UntilDelivered(options, clock, (attempt, reason, delay) =>
+        {
+            Interlocked.Increment(ref _retries);
+            LogRetry(_logger, _delivery.Name, attempt, reason, delay, Pending);
+        });
     }
 
     public string Name => _delivery.Name;
@@ -150,7 +129,7 @@ internal sealed partial class DeliveryChannel
             }
             else
             {
-                var wait = resending is null ? Timeout.InfiniteTimeSpan : Max(nextResend - _clock.GetUtcNow(), TimeSpan.Zero);
+                var wait = resending is null ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (nextResend - _clock.GetUtcNow()).Ticks));
                 try
                 {
                     await _signal.WaitAsync(wait, stopping);
@@ -175,7 +154,7 @@ internal sealed partial class DeliveryChannel
         SendOutcome outcome;
         try
         {
-            outcome = await _retry.ExecuteAsync(token => SendAsync(() => _delivery.CreateRequest(events, _clock.GetUtcNow()), token), stopping);
+            outcome = await _retry.ExecuteAsync(token => _receiver.SendAsync(() => _delivery.CreateRequest(events, _clock.GetUtcNow()), token), stopping);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -264,7 +243,7 @@ internal sealed partial class DeliveryChannel
 
         try
         {
-            var outcome = await SendAsync(() => request, stopping);
+            var outcome = await _receiver.SendAsync(() => request, stopping);
             if (outcome.Kind != OutcomeKind.Delivered)
             {
                 LogResendFailed(_logger, _delivery.Name, outcome.Reason);
@@ -274,44 +253,6 @@ internal sealed partial class DeliveryChannel
         {
             LogResendFailed(_logger, _delivery.Name, exception.Message);
         }
-    }
-
-    private async ValueTask<SendOutcome> SendAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
-    {
-        using var request = create();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
-        using var response = await _http.SendAsync(request, timeout.Token);
-        if (response.IsSuccessStatusCode)
-        {
-            return new SendOutcome(OutcomeKind.Delivered);
-        }
-
-        var status = (int)response.StatusCode;
-        var body = await Excerpt(response, timeout.Token);
-        var reason = $"HTTP {status} {response.ReasonPhrase}: {body}";
-        return response.StatusCode switch
-        {
-            HttpStatusCode.Gone => new SendOutcome(OutcomeKind.Gone, reason),
-            HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable => new SendOutcome(OutcomeKind.Retry, reason, RetryAfter(response)),
-            HttpStatusCode.RequestTimeout => new SendOutcome(OutcomeKind.Retry, reason),
-            _ when status >= 500 => new SendOutcome(OutcomeKind.Retry, reason),
-            _ => new SendOutcome(OutcomeKind.Rejected, reason),
-        };
-    }
-
-    private static async Task<string> Excerpt(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        return body.Length <= 500 ? body : body[..500] + "...";
-    }
-
-    /// <summary>How long the receiver asked to wait (seconds or a date), at most an hour; null to back off as usual.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var wait = header?.Delta ?? (header?.Date is { } date ? date - _clock.GetUtcNow() : null);
-        return wait is { } w ? Min(Max(w, TimeSpan.Zero), TimeSpan.FromHours(1)) : null;
     }
 
     private List<Entry> Head()
@@ -367,22 +308,8 @@ internal sealed partial class DeliveryChannel
         }
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
     /// <summary>An event in the queue, with its place in it.</summary>
     internal sealed record Entry(long Sequence, AlertEvent Event);
-
-    private enum OutcomeKind
-    {
-        Delivered,
-        Retry,
-        Rejected,
-        Gone,
-    }
-
-    private sealed record SendOutcome(OutcomeKind Kind, string Reason = "", TimeSpan? RetryAfter = null);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: attempt {Attempt} failed ({Reason}); retrying in {Delay} ({Pending} events waiting)")]
     private static partial void LogRetry(ILogger logger, string delivery, int attempt, string reason, TimeSpan delay, int pending);
