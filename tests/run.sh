@@ -21,6 +21,14 @@ command -v yamllint >/dev/null 2>&1 || packages+=(yamllint)
 # The model workshop's scripts run under Debian's interpreter, which has torch and onnx.
 /usr/bin/python3 -c "import torch, onnx, numpy" >/dev/null 2>&1 || packages+=(python3 python3-torch python3-onnx python3-numpy)
 
+# The dashboard's web assets are built with Node.js 20.19 or later and npm during the build; Debian 12's
+# nodejs is older, so a missing or old one stops here with what to do instead of deep in the build.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)' 2>/dev/null \
+    || ! command -v npm >/dev/null 2>&1; then
+    echo "tests/run.sh: the build needs Node.js 20.19 or later with npm (https://nodejs.org, or NodeSource's Debian packages); found: $(node --version 2>/dev/null || echo none)" >&2
+    exit 1
+fi
+
 if ((${#packages[@]})); then
     echo "tests/run.sh: installing ${packages[*]} from Debian" >&2
     sudo=""
