@@ -25,6 +25,30 @@ public sealed class OutboxTests : ReceiverTest
     }
 
     [Fact]
+    public async Task A_damaged_journal_loses_only_its_damaged_lines()
+    {
+        Receiver.Answer = _ => (503, null);
+        var good = Events.Of(AlertEventKind.Opened, "pump-1", 1);
+        await using (var before = await StartAsync())
+        {
+            await before.Outbox.EnqueueAsync([good]);
+            await Events.UntilAsync(() => !Receiver.Requests.IsEmpty, "a refused attempt");
+        }
+
+        // A hand edit, a value that is not an entry, and a write torn by a crash.
+        var journal = Directory.GetFiles(Folder, "outbox.*webhook.log").Single();
+        await File.AppendAllTextAsync(journal, "+\tevt_bad\t{not json\n+\tevt_empty\t{\"sequence\":7}\ngarbage line\n+\tevt_torn\t{\"seq");
+
+        Receiver.Answer = _ => (204, null);
+        await using var after = await StartAsync();
+        var next = Events.Of(AlertEventKind.Resolved, "pump-1", 2);
+        await after.Outbox.EnqueueAsync([next]);
+        await Events.UntilAsync(() => Delivered().Select(r => r.Headers["webhook-id"]).Distinct().Count() == 2, "the good event and a new one delivered");
+
+        Assert.Equal([good.Id, next.Id], Delivered().Select(r => r.Headers["webhook-id"]).Distinct());
+    }
+
+    [Fact]
     public async Task An_event_raised_again_by_a_replay_is_delivered_once()
     {
         await using var alerts = await StartAsync();

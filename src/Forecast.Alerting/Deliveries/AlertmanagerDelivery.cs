@@ -30,7 +30,7 @@ internal sealed class AlertmanagerDelivery(Uri url, TimeSpan resendInterval, Ale
     {
         foreach (var (fingerprint, json) in await store.ReadAsync(collection, cancellationToken))
         {
-            if (JsonSerializer.Deserialize<AlertEvent>(json, AlertJson.Options) is { } firing)
+            if (AlertJson.Read<AlertEvent>(json) is { } firing)
             {
                 _firing[fingerprint] = firing;
             }

@@ -57,4 +57,21 @@ internal sealed class WebhookDelivery(Uri url, byte[] key, AlertText text) : IAl
 internal static class AlertJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// A value read back from the store, or null when it is not one (a torn write, a hand edit): a bad entry is
+    /// skipped, never a reason for the outbox, and so the readings that feed it, to stop.
+    /// </summary>
+    public static T? Read<T>(string json)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }

@@ -287,8 +287,9 @@ internal sealed partial class DeliveryChannel
         }
 
         var entries = stored.Values
-            .Select(json => JsonSerializer.Deserialize<Entry>(json, AlertJson.Options))
+            .Select(json => AlertJson.Read<Entry>(json))
             .OfType<Entry>()
+            .Where(entry => entry.Event?.Id is not null)
             .OrderBy(entry => entry.Sequence)
             .ToList();
         lock (_queue)

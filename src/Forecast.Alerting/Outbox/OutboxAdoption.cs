@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Forecast.Alerting.Deliveries;
 using StackExchange.Redis;
 
@@ -62,8 +61,9 @@ internal sealed partial class OutboxAdoption(
             {
                 var collection = DeliveryChannel.Collection(other, channel.Name);
                 var entries = (await store.ReadAsync(collection, stopping)).Values
-                    .Select(json => JsonSerializer.Deserialize<DeliveryChannel.Entry>(json, AlertJson.Options))
+                    .Select(json => AlertJson.Read<DeliveryChannel.Entry>(json))
                     .OfType<DeliveryChannel.Entry>()
+                    .Where(entry => entry.Event?.Id is not null)
                     .OrderBy(entry => entry.Sequence);
                 foreach (var entry in entries)
                 {

@@ -35,7 +35,7 @@ internal sealed class SilenceRegistry(IAlertStore store, TimeProvider clock)
         var silences = new List<Silence>();
         foreach (var (id, json) in await store.ReadAsync(Collection, cancellationToken))
         {
-            var silence = JsonSerializer.Deserialize<Silence>(json, AlertJson.Options);
+            var silence = AlertJson.Read<Silence>(json);
             if (silence is null || silence.EndsAt <= now)
             {
                 await store.DeleteAsync(Collection, id, cancellationToken);
