@@ -243,7 +243,7 @@ public sealed partial class KafkaIngestionService : BackgroundService
     }
 
     /// <summary>The producer's trace from a W3C <c>traceparent</c> header, when spans are listened to.</summary>
-    private static ActivityContext TraceOf(Message<byte[], byte[]> message) =>
+    internal static ActivityContext TraceOf(Message<byte[], byte[]> message) =>
         ForecastTelemetry.Source.HasListeners()
         && message.Headers is { } headers
         && headers.TryGetLastBytes("traceparent", out var traceparent)

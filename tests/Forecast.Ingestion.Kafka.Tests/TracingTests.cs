@@ -46,5 +46,24 @@ public sealed class TracingTests
         Assert.All(collector.Requests, r => Assert.Equal("application/x-protobuf", r.Headers["content-type"]));
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("00-not-a-trace-01")]
+    [InlineData("")]
+    public void A_bad_traceparent_header_continues_no_trace_and_throws_nothing(string header)
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ForecastTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var good = $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
+
+        Assert.Equal(default, KafkaIngestionService.TraceOf(new Message<byte[], byte[]> { Headers = new Headers { { "traceparent", Encoding.ASCII.GetBytes(header) } } }));
+        Assert.Equal(default, KafkaIngestionService.TraceOf(new Message<byte[], byte[]>()));
+        Assert.Equal(good[3..35], KafkaIngestionService.TraceOf(new Message<byte[], byte[]> { Headers = new Headers { { "traceparent", Encoding.ASCII.GetBytes(good) } } }).TraceId.ToHexString());
+    }
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }
