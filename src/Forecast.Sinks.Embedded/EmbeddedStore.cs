@@ -4,15 +4,14 @@ using Forecast.Abstractions;
 namespace Forecast.Sinks.Embedded;
 
 /// <summary>
-/// The default <see cref="IPredictionSink"/> when no InfluxDB is configured: the latest prediction of
-/// every sensor and the most recent anomalies, in memory. A batch is durable once it is held here.
-/// A prediction issued at or before one already held for its sensor is an idempotent rewrite and is
+/// The default <see cref="IPredictionSink"/> when no InfluxDB is configured: the latest prediction of every
+/// sensor in memory, and counts; the dashboard keeps its own recent history of readings and anomalies. A batch
+/// is durable once it is held here. A prediction issued at or before one already held for its sensor is an idempotent rewrite and is
 /// counted as such, which is how replays show up.
 /// </summary>
-public sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionSink
+public sealed class EmbeddedStore : IPredictionSink
 {
     private readonly ConcurrentDictionary<string, Entry> _latest = new(StringComparer.Ordinal);
-    private readonly Queue<Anomaly> _anomalies = new();
     private long _predictions;
     private long _rewrites;
     private long _anomalyCount;
@@ -61,37 +60,12 @@ public sealed class EmbeddedStore(int anomalyCapacity = 10_000) : IPredictionSin
             Interlocked.Increment(ref _predictions);
         }
 
-        if (batch.Anomalies.Count > 0)
-        {
-            lock (_anomalies)
-            {
-                foreach (var anomaly in batch.Anomalies)
-                {
-                    _anomalies.Enqueue(anomaly);
-                    if (_anomalies.Count > anomalyCapacity)
-                    {
-                        _anomalies.Dequeue();
-                    }
-                }
-            }
-
-            Interlocked.Add(ref _anomalyCount, batch.Anomalies.Count);
-        }
-
+        Interlocked.Add(ref _anomalyCount, batch.Anomalies.Count);
         return ValueTask.CompletedTask;
     }
 
     /// <summary>The latest prediction held for <paramref name="sensorId"/>, or null.</summary>
     public Prediction? Latest(string sensorId) => _latest.TryGetValue(sensorId, out var entry) ? entry.Latest : null;
-
-    /// <summary>The most recent anomalies, newest first, at most <paramref name="count"/>.</summary>
-    public IReadOnlyList<Anomaly> RecentAnomalies(int count)
-    {
-        lock (_anomalies)
-        {
-            return [.. _anomalies.Reverse().Take(count)];
-        }
-    }
 
     private sealed class Entry
     {
