@@ -39,4 +39,18 @@ if ((${#packages[@]})); then
     # Debian's package starts a system-wide influxd where systemd runs; the tests start their own.
 fi
 
-exec dotnet test Forecast.sln -c Release --logger "console;verbosity=normal" "$@"
+# The test projects run in parallel and their output interleaves, so a failure is repeated at the end,
+# where CI's tail of the log shows it.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Forecast.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if ((status != 0)); then
+    echo
+    echo "tests/run.sh: dotnet test failed (exit $status). What failed:"
+    grep -E ": error [A-Z]+[0-9]+|Test Run Aborted|test run was aborted|Total tests:|^ +Failed: " "$log" | head -40
+    awk '/^  Failed [A-Za-z]/ {n = 30} n > 0 {print; n--}' "$log" | cut -c1-400 | head -200
+fi
+exit "$status"
