@@ -18,8 +18,8 @@ internal static class KafkaClients
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             EnablePartitionEof = false,
-            // A dead silo's partitions move after 10 s instead of librdkafka's 45 s.
-            SessionTimeoutMs = 10_000,
+            // A dead silo's partitions move after 6 s (brokers' default minimum) instead of librdkafka's 45 s.
+            SessionTimeoutMs = 6_000,
             HeartbeatIntervalMs = 1_000,
             // A fetch returns within 100 ms even when little arrived: latency over request count.
             FetchWaitMaxMs = 100,

@@ -11,6 +11,12 @@ public sealed class ForecastProcess : IDisposable
 
     private ForecastProcess(Process process) => _process = process;
 
+    /// <summary>The silo's process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Whether the silo's process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get

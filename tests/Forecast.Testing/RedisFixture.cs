@@ -21,6 +21,9 @@ public sealed class RedisFixture : IAsyncLifetime
         ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory],
         PingAsync);
 
+    /// <summary>The running redis-server, for fault injection (<see cref="ServerProcess.Pause"/>).</summary>
+    public ServerProcess Server => _server ?? throw new InvalidOperationException("redis-server was not started.");
+
     public Task DisposeAsync()
     {
         _server?.Dispose();

@@ -50,6 +50,15 @@ public sealed class ServerProcess : IDisposable
         return server;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP) until <see cref="Resume"/>: its port stays open and its data stays in memory,
+    /// but nothing answers, as a hung server or a network partition looks to its clients.
+    /// </summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume() => Signal("CONT");
+
     public string Log()
     {
         lock (_log)
@@ -78,5 +87,12 @@ public sealed class ServerProcess : IDisposable
                 _log.AppendLine(line);
             }
         }
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("could not run kill");
+        kill.WaitForExit();
     }
 }
