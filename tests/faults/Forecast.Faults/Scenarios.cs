@@ -20,7 +20,8 @@ internal sealed record ScenarioReport(
     double? Drain,
     double PeakRssMb,
     double ReadingsPerSecond,
-    string? Failure)
+    string? Failure,
+    Timeline? Timeline = null)
 {
     public bool Passed => Failure is null && Lost == 0 && Recovery.All(r => r is not null);
 }
@@ -33,17 +34,19 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
         "kill" => KillAsync(),
         "influx-outage" => RunAsync(name, $"influxd killed for {settings.InfluxOutage.TotalSeconds:0} s, then restarted on its data", async (rig, timeline) =>
         {
+            timeline.Mark("influxd killed");
             rig.Influx.Kill();
             await Task.Delay(settings.InfluxOutage);
             await rig.Influx.StartProcessAsync();
-            return [timeline.Now];
+            return [timeline.Mark("influxd back")];
         }),
         "redis-outage" => RunAsync(name, $"redis-server frozen (SIGSTOP) for {settings.RedisOutage.TotalSeconds:0} s", async (rig, timeline) =>
         {
+            timeline.Mark("redis frozen");
             rig.Redis.Server.Pause();
             await Task.Delay(settings.RedisOutage);
             rig.Redis.Server.Resume();
-            return [timeline.Now];
+            return [timeline.Mark("redis back")];
         }),
         "slow-sink" => SlowSinkAsync(),
         "storm" => RunAsync(name, "a third silo joins and leaves (SIGTERM) every 5 s for 60 s", async (rig, timeline) =>
@@ -54,14 +57,17 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             {
                 if (extra is null)
                 {
+                    timeline.Mark("silo 3 joins");
                     extra = rig.AddSilo();
                 }
                 else if (extra.Running)
                 {
+                    timeline.Mark("silo 3 leaves");
                     await extra.Process!.TerminateAsync(TimeSpan.FromSeconds(30));
                 }
                 else
                 {
+                    timeline.Mark("silo 3 joins");
                     extra.Start();
                 }
 
@@ -70,10 +76,11 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
 
             if (extra is { Running: true })
             {
+                timeline.Mark("silo 3 leaves");
                 await extra.Process!.TerminateAsync(TimeSpan.FromSeconds(30));
             }
 
-            return [timeline.Now];
+            return [timeline.Mark("storm over")];
         }),
         _ => throw new ArgumentException($"unknown scenario {name}"),
     };
@@ -87,7 +94,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             for (var kill = 0; kill < kills; kill++)
             {
                 var slot = rig.Silos[kill % rig.Silos.Count];
-                killedAt.Add(timeline.Now);
+                killedAt.Add(timeline.Mark($"kill silo {slot.Number}"));
                 log.WriteLine($"  kill {kill + 1}/{kills}: silo {slot.Number} (pid {slot.Process!.Id})");
                 slot.Kill();
                 await Task.Delay(settings.RestartAfter);
@@ -109,7 +116,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
                 // The proxy is in place from the start: it stands for a slow disk or link for the fault's length.
                 await Task.Delay(settings.After);
                 proxy!.Delay = TimeSpan.Zero;
-                return [timeline.Now];
+                return [timeline.Mark("sink fast again")];
             }, rig =>
             {
                 proxy = new DelayProxy(rig.Influx.Port, settings.SinkDelay);
@@ -163,7 +170,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             var (durable, lost, late) = await VerifyAsync(rig, file);
             var recovery = faultEnds.Select((end, i) => timeline.RecoveredAfter(end, i + 1 < faultEnds.Count ? faultEnds[i + 1] : double.MaxValue)).ToList();
             return new ScenarioReport(name, fault, producer.Produced, durable, lost, late, recovery, drain, Math.Round(timeline.PeakRssMb, 1),
-                Math.Round(producer.Produced / producedAt, 0), failure);
+                Math.Round(producer.Produced / producedAt, 0), failure, timeline);
         }
         catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException)
         {

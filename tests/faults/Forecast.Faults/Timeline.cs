@@ -28,6 +28,7 @@ internal sealed class Timeline : IDisposable
     private readonly IConsumer<Ignore, Ignore> _group;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly List<Sample> _samples = [];
+    private readonly List<(double At, string What)> _marks = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Task _sampling;
@@ -51,6 +52,30 @@ internal sealed class Timeline : IDisposable
                 return [.. _samples];
             }
         }
+    }
+
+    /// <summary>What happened when (a kill, a server stopped or back), for the report and its plot.</summary>
+    public IReadOnlyList<(double At, string What)> Marks
+    {
+        get
+        {
+            lock (_marks)
+            {
+                return [.. _marks];
+            }
+        }
+    }
+
+    /// <summary>Notes that <paramref name="what"/> happens now; returns the time.</summary>
+    public double Mark(string what)
+    {
+        var at = Math.Round(Now, 2);
+        lock (_marks)
+        {
+            _marks.Add((at, what));
+        }
+
+        return at;
     }
 
     public Sample? Last

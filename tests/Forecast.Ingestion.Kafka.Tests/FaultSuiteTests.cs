@@ -1,0 +1,33 @@
+using Forecast.Faults;
+
+namespace Forecast.Ingestion.Kafka.Tests;
+
+/// <summary>
+/// A short run of the fault suite (tests/faults/run.sh) inside the tests: its rig, its fault injection, its
+/// figures and its loss check through <c>forecast verify</c> must keep working between full runs.
+/// </summary>
+public sealed class FaultSuiteTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Redis_frozen_for_a_few_seconds_under_load_loses_nothing_and_the_suite_reports_its_figures()
+    {
+        var settings = new Settings
+        {
+            Sensors = 100,
+            Rate = 300,
+            Warmup = TimeSpan.FromSeconds(8),
+            RedisOutage = TimeSpan.FromSeconds(5),
+            After = TimeSpan.FromSeconds(8),
+        };
+        using var log = new StringWriter();
+        var report = await new Scenarios(settings, log).RunAsync("redis-outage");
+        output.WriteLine(log.ToString());
+
+        Assert.Null(report.Failure);
+        Assert.True(report.Produced > 4_000, $"only {report.Produced} readings produced");
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(report.Produced, report.Durable);
+        Assert.Single(report.Recovery);
+        Assert.True(report.PeakRssMb > 50, $"peak memory {report.PeakRssMb} MB: the silos were not sampled");
+    }
+}
