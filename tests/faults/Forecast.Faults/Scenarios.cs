@@ -111,15 +111,17 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
         DelayProxy? proxy = null;
         try
         {
-            return await RunAsync("slow-sink", $"every write to InfluxDB delayed {settings.SinkDelay.TotalSeconds:0.#} s by a TCP proxy, then the delay removed", async (rig, timeline) =>
+            return await RunAsync("slow-sink", $"every write to InfluxDB delayed {settings.SinkDelay.TotalSeconds:0.#} s by a TCP proxy for {settings.SlowFor.TotalSeconds:0} s", async (rig, timeline) =>
             {
-                // The proxy is in place from the start: it stands for a slow disk or link for the fault's length.
-                await Task.Delay(settings.After);
+                // The proxy is in place from the start, without delay until now: a disk or link turning slow.
+                timeline.Mark("sink slow");
+                proxy!.Delay = settings.SinkDelay;
+                await Task.Delay(settings.SlowFor);
                 proxy!.Delay = TimeSpan.Zero;
                 return [timeline.Mark("sink fast again")];
             }, rig =>
             {
-                proxy = new DelayProxy(rig.Influx.Port, settings.SinkDelay);
+                proxy = new DelayProxy(rig.Influx.Port, TimeSpan.Zero);
                 rig.InfluxUrl = $"http://127.0.0.1:{proxy.Port}";
             });
         }

@@ -30,6 +30,12 @@ internal sealed record Settings
 
     public TimeSpan SinkDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the sink stays slow. At 2 s a write the silos fall behind at once; librdkafka's mock cluster keeps
+    /// about 5 MB a partition, so a longer slow spell at the default rate trims readings before they are read.
+    /// </summary>
+    public TimeSpan SlowFor { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a fault's aftermath is watched, with readings still arriving.</summary>
     public TimeSpan After { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -51,7 +57,7 @@ internal sealed record Settings
           --silos N            silos (2)                         --kills N     SIGKILLs in the kill scenario (6)
           --kill-every T       between kills (20s)               --restart-after T  a killed silo restarts after (2s)
           --duration T         run the kill scenario this long (a soak), killing every --kill-every
-          --influx-outage T    (60s)   --redis-outage T (30s)   --sink-delay T (2s)   --after T (30s)   --warmup T (20s)
+          --influx-outage T    (60s)   --redis-outage T (30s)   --sink-delay T (2s) --slow-for T (15s)   --after T (30s)   --warmup T (20s)
           --report FILE        the JSON report (faults-report.json)
           --logs DIR           keep every silo's output there
         Durations: 90s, 5m, 1h or hh:mm:ss. Exit 1 when a reading was lost or a fault did not recover.
@@ -84,6 +90,7 @@ internal sealed record Settings
                 "--influx-outage" => settings with { InfluxOutage = Time(name, value) },
                 "--redis-outage" => settings with { RedisOutage = Time(name, value) },
                 "--sink-delay" => settings with { SinkDelay = Time(name, value) },
+                "--slow-for" => settings with { SlowFor = Time(name, value) },
                 "--after" => settings with { After = Time(name, value) },
                 "--warmup" => settings with { Warmup = Time(name, value) },
                 "--report" => settings with { Report = value },
