@@ -70,6 +70,8 @@ public sealed class RunVerbTests
     [InlineData("--Edge:ApiKeyFile /no/such/keys", "Edge:ApiKeyFile '/no/such/keys' does not exist")]
     [InlineData("--Edge:MaxBodyBytes 10", "Edge:MaxBodyBytes must be at least 64")]
     [InlineData("--duration soon", "is not a duration")]
+    [InlineData("--Orleans:GrainDirectory dht", "Orleans:GrainDirectory 'dht' is neither 'distributed'")]
+    [InlineData("--Orleans:GrainDirectory redis", "Orleans:GrainDirectory 'redis' needs Orleans:Redis")]
     [InlineData("--model /nonexistent/model", "does not exist")]
     [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]
     [InlineData("--Anomaly:ClampScore 2", "0 < CloseScore < ClampScore and CloseScore < CriticalScore")]

@@ -32,6 +32,7 @@ internal static class SiloExtensions
         var gatewayPort = Port(orleans, "GatewayPort", 30000);
         var redis = orleans["Redis"];
         var kubernetes = KubernetesHosting(orleans["Kubernetes"], redis);
+        var redisDirectory = RedisGrainDirectory(orleans["GrainDirectory"], redis);
         builder.UseOrleans(silo =>
         {
             // Spans cross grain calls, so a Kafka message's trace continues inside the sensor's grain. Only when
@@ -72,7 +73,7 @@ internal static class SiloExtensions
 
             ConfigureFailureDetection(silo, orleans);
             silo.UseRedisClustering(redis);
-            if (orleans.GetValue("GrainDirectory", "distributed") == "redis")
+            if (redisDirectory)
             {
                 silo.UseRedisGrainDirectoryAsDefault(directory => directory.ConfigurationOptions = ConfigurationOptions.Parse(redis));
             }
@@ -115,6 +116,15 @@ internal static class SiloExtensions
         orleans.GetValue(key, fallback) is var port and >= 1 and <= 65535 && port != orleans.GetValue(key == "SiloPort" ? "GatewayPort" : "SiloPort", key == "SiloPort" ? 30000 : 11111)
             ? port
             : throw new ArgumentException($"Orleans:{key} must be a TCP port from 1 to 65535, other than the other Orleans port (defaults: SiloPort 11111, GatewayPort 30000).");
+
+    /// <summary><c>Orleans:GrainDirectory</c>: <c>distributed</c> (Orleans' own, in the silos' memory; the default) or <c>redis</c>.</summary>
+    private static bool RedisGrainDirectory(string? configured, string? redis) => configured switch
+    {
+        null or "" or "distributed" => false,
+        "redis" when !string.IsNullOrWhiteSpace(redis) => true,
+        "redis" => throw new ArgumentException("Orleans:GrainDirectory 'redis' needs Orleans:Redis (the Redis that clusters the silos holds the directory too)."),
+        _ => throw new ArgumentException($"Orleans:GrainDirectory '{configured}' is neither 'distributed' (Orleans' own, the default) nor 'redis'."),
+    };
 
     /// <summary>What Orleans' Kubernetes hosting reads from the pod; the Helm chart sets each one.</summary>
     internal static readonly string[] KubernetesEnvironment = ["POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_SERVICE_ID", "ORLEANS_CLUSTER_ID"];
