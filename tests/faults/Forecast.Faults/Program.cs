@@ -4,6 +4,11 @@ using Forecast.Faults;
 
 // The fault suite: tests/faults/run.sh runs this. Each scenario starts its own servers and silos, injects its
 // fault under a steady load, then reports readings produced, durable and lost, recovery times and peak memory.
+if (args is ["--mock-broker"])
+{
+    return BrokerProcess.Serve();
+}
+
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(Settings.Usage);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Forecast.Faults;
 
 /// <summary>
-/// The setting every fault runs in: librdkafka's mock cluster, Redis (clustering and sensor state), InfluxDB 1.x
+/// The setting every fault runs in: librdkafka's mock cluster (in a process of its own), Redis (clustering and sensor state), InfluxDB 1.x
 /// (predictions and the readings mirror) and <see cref="Settings.Silos"/> <c>forecast run</c> processes. Each silo
 /// keeps its ports across restarts, as a systemd unit or a StatefulSet pod does, so a restarted silo supersedes
 /// its dead generation.
@@ -12,7 +12,7 @@ internal sealed class Rig : IAsyncDisposable
 {
     private readonly List<SiloSlot> _silos = [];
 
-    private Rig(Settings settings, KafkaMockCluster kafka, RedisFixture redis, InfluxServer influx, string database)
+    private Rig(Settings settings, BrokerProcess kafka, RedisFixture redis, InfluxServer influx, string database)
     {
         Settings = settings;
         Kafka = kafka;
@@ -24,7 +24,7 @@ internal sealed class Rig : IAsyncDisposable
 
     public Settings Settings { get; }
 
-    public KafkaMockCluster Kafka { get; }
+    public BrokerProcess Kafka { get; }
 
     public RedisFixture Redis { get; }
 
@@ -51,7 +51,7 @@ internal sealed class Rig : IAsyncDisposable
 
     public static async Task<Rig> StartAsync(Settings settings)
     {
-        var kafka = KafkaMockCluster.Start();
+        var kafka = await BrokerProcess.StartAsync();
         var redis = new RedisFixture();
         await redis.InitializeAsync();
         var influx = await InfluxServer.StartAsync();
@@ -86,7 +86,8 @@ internal sealed class Rig : IAsyncDisposable
         "--InfluxDb:Version", "V1",
         "--InfluxDb:Database", Database,
         .. Settings.SiloOptions,
-        .. Environment.GetEnvironmentVariable("FAULTS_STATIC") == "1" ? ["--Kafka:Consumer:group.instance.id", $"silo-{slot.Number}"] : Array.Empty<string>(),
+        // Static membership: a restarted silo rejoins the consumer group under its old name.
+        .. Settings.StaticMembership ? ["--Kafka:Consumer:group.instance.id", $"silo-{slot.Number}"] : Array.Empty<string>(),
     ];
 
     public async ValueTask DisposeAsync()

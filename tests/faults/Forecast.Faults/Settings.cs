@@ -44,6 +44,9 @@ internal sealed record Settings
 
     public string Report { get; init; } = "faults-report.json";
 
+    /// <summary>Each silo joins the consumer group with a <c>group.instance.id</c> of its own (Kafka's static membership).</summary>
+    public bool StaticMembership { get; init; }
+
     /// <summary>Set: each silo's output is written there, a file per scenario and silo.</summary>
     public string? Logs { get; init; }
 
@@ -60,6 +63,7 @@ internal sealed record Settings
           --influx-outage T    (60s)   --redis-outage T (30s)   --sink-delay T (2s) --slow-for T (15s)   --after T (30s)   --warmup T (20s)
           --report FILE        the JSON report (faults-report.json)
           --logs DIR           keep every silo's output there
+          --static-membership  each silo joins the consumer group with a group.instance.id of its own
         Durations: 90s, 5m, 1h or hh:mm:ss. Exit 1 when a reading was lost or a fault did not recover.
         """;
 
@@ -76,6 +80,12 @@ internal sealed record Settings
         for (var i = 0; i < own.Length; i++)
         {
             var name = own[i];
+            if (name == "--static-membership")
+            {
+                settings = settings with { StaticMembership = true };
+                continue;
+            }
+
             var value = i + 1 < own.Length ? own[++i] : throw new ArgumentException($"{name} needs a value.\n{Usage}");
             settings = name switch
             {
