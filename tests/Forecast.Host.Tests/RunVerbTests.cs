@@ -70,6 +70,7 @@ public sealed class RunVerbTests
     [InlineData("--Edge:ApiKeyFile /no/such/keys", "Edge:ApiKeyFile '/no/such/keys' does not exist")]
     [InlineData("--Edge:MaxBodyBytes 10", "Edge:MaxBodyBytes must be at least 64")]
     [InlineData("--duration soon", "is not a duration")]
+    [InlineData("--Orleans:Membership:ProbeTimeout soon", "Failed to convert configuration value 'soon' at 'Orleans:Membership:ProbeTimeout'")]
     [InlineData("--Orleans:GrainDirectory dht", "Orleans:GrainDirectory 'dht' is neither 'distributed'")]
     [InlineData("--Orleans:GrainDirectory redis", "Orleans:GrainDirectory 'redis' needs Orleans:Redis")]
     [InlineData("--model /nonexistent/model", "does not exist")]

@@ -30,4 +30,26 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Assert.Single(report.Recovery);
         Assert.True(report.PeakRssMb > 50, $"peak memory {report.PeakRssMb} MB: the silos were not sampled");
     }
+
+    [Theory]
+    [InlineData("--scenarios kill,flood", "--scenarios: unknown flood")]
+    [InlineData("--rate 0", "--rate must be a positive whole number, not '0'")]
+    [InlineData("--kill-every soon", "--kill-every 'soon' is not a duration")]
+    [InlineData("--kills", "--kills needs a value")]
+    [InlineData("--colour red", "unknown option --colour")]
+    public void Bad_options_are_refused_with_what_is_wrong(string arguments, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Settings.Parse(arguments.Split(' ')));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_after_a_double_dash_go_to_every_silo()
+    {
+        var settings = Settings.Parse(["--scenarios", "kill", "--kills", "3", "--static-membership", "--", "--Orleans:Membership:ProbeTimeout", "00:00:05"]);
+        Assert.Equal(["kill"], settings.Scenarios);
+        Assert.Equal(3, settings.Kills);
+        Assert.True(settings.StaticMembership);
+        Assert.Equal(["--Orleans:Membership:ProbeTimeout", "00:00:05"], settings.SiloOptions);
+    }
 }

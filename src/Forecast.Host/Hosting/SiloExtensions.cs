@@ -42,6 +42,8 @@ internal static class SiloExtensions
                 silo.AddActivityPropagation();
             }
 
+            // Bound on one silo too, so a misspelt value fails at start rather than when the cluster grows.
+            ConfigureFailureDetection(silo, orleans);
             if (string.IsNullOrWhiteSpace(redis))
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort);
@@ -71,7 +73,6 @@ internal static class SiloExtensions
                     listenOnAnyHostAddress: !string.IsNullOrWhiteSpace(advertised));
             }
 
-            ConfigureFailureDetection(silo, orleans);
             silo.UseRedisClustering(redis);
             if (redisDirectory)
             {
