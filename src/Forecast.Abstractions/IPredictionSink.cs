@@ -13,9 +13,23 @@ public interface IPredictionSink
 
 /// <summary>The output of one grain call.</summary>
 /// <param name="Readings">The applied readings, for sinks that mirror raw readings.</param>
-/// <param name="Predictions">One prediction per applied reading.</param>
+/// <param name="Predictions">One prediction per applied reading, and a shadow version's (<see cref="Prediction.IsShadow"/>) for sensors in its cohort.</param>
 /// <param name="Anomalies">Anomaly events raised by these readings.</param>
+/// <param name="Metrics">Live accuracy per model version (written by the model registry, not by sensors).</param>
 public sealed record SinkBatch(
     IReadOnlyList<SensorReading> Readings,
     IReadOnlyList<Prediction> Predictions,
-    IReadOnlyList<Anomaly> Anomalies);
+    IReadOnlyList<Anomaly> Anomalies,
+    IReadOnlyList<ModelMetrics>? Metrics = null);
+
+/// <summary>
+/// A model version's live one-step error over the registry's sliding window, written as <c>model_metrics</c>
+/// (tags <c>model</c>, <c>stage</c>; fields <c>mae</c>, <c>coverage</c>, <c>readings</c>).
+/// </summary>
+/// <param name="Model">The version, as <c>name@version</c>.</param>
+/// <param name="Stage">primary, canary, shadow, or retired.</param>
+/// <param name="At">When the window ended.</param>
+/// <param name="Readings">Readings scored in the window.</param>
+/// <param name="Mae">Mean absolute one-step error, in units of each sensor's scale.</param>
+/// <param name="Coverage">Share of the readings inside the prediction interval.</param>
+public sealed record ModelMetrics(string Model, string Stage, DateTimeOffset At, long Readings, double Mae, double Coverage);

@@ -34,7 +34,7 @@ public sealed record ApplyResult(
     [property: Id(5)] int Opened = 0);
 
 /// <summary>A sensor's counters and model state.</summary>
-/// <param name="Model">The model the sensor's state belongs to, as <c>name@version</c>.</param>
+/// <param name="Model">The model the sensor is served by (its state belongs to it), as <c>name@version</c>; <see cref="WarmedUp"/> says whether it forecasts yet.</param>
 /// <param name="LastApplied">Event time of the last applied reading, if any.</param>
 /// <param name="Applied">Readings applied since activation.</param>
 /// <param name="Duplicates">Duplicates ignored since activation.</param>
@@ -47,6 +47,7 @@ public sealed record ApplyResult(
 /// <param name="ModelState">The recurrent state (hidden then cell), as last produced by the model.</param>
 /// <param name="Silo">The silo the sensor's activation runs on, when asked through a grain.</param>
 /// <param name="Refits">Times the scaler was refitted because the level drifted away from it.</param>
+/// <param name="Shadow">The shadow version stepping alongside, as <c>name@version</c>, if the sensor is in a shadow cohort.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.SensorStatus")]
 public sealed record SensorStatus(
     [property: Id(0)] string Model,
@@ -61,4 +62,5 @@ public sealed record SensorStatus(
     [property: Id(9)] bool EpisodeOpen,
     [property: Id(10)] IReadOnlyList<float> ModelState,
     [property: Id(11)] string? Silo = null,
-    [property: Id(12)] long Refits = 0);
+    [property: Id(12)] long Refits = 0,
+    [property: Id(13)] string? Shadow = null);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Forecast.Abstractions;
 
 /// <summary>The forecast for one future moment: the mean and the bounds of its prediction interval.</summary>
@@ -22,9 +24,19 @@ public readonly record struct ForecastStep(
 /// <param name="Model">The model that made it, as <c>name@version</c>.</param>
 /// <param name="IssuedAt">Event time of the reading the forecast was issued after.</param>
 /// <param name="Steps">One entry per horizon step, nearest first.</param>
+/// <param name="Stage">Null for a served prediction; <c>shadow</c> for one made by a shadow version, written tagged <c>stage=shadow</c>.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.Prediction")]
 public sealed record Prediction(
     [property: Id(0)] string SensorId,
     [property: Id(1)] string Model,
     [property: Id(2)] DateTimeOffset IssuedAt,
-    [property: Id(3)] IReadOnlyList<ForecastStep> Steps);
+    [property: Id(3)] IReadOnlyList<ForecastStep> Steps,
+    [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stage = null)
+{
+    /// <summary>The <see cref="Stage"/> of predictions made by a shadow version.</summary>
+    public const string ShadowStage = "shadow";
+
+    /// <summary>Whether a shadow version made it (never alerted on, not what the sensor is served).</summary>
+    [JsonIgnore]
+    public bool IsShadow => Stage == ShadowStage;
+}

@@ -12,9 +12,13 @@ namespace Forecast.Grains;
 /// Kafka consumer that owns the sensor's partition) makes the activation migrate there with its state.
 /// When another activation of the same sensor wrote the state first (an ETag conflict, possible while
 /// membership changes), this one is dropped so the next call resumes from what the other wrote.
+/// Each call is served by the versions the <see cref="IModelRouter"/> names when it starts, so a call in
+/// flight finishes on the version it began with; a shadow version steps a copy of the stream that is
+/// never checkpointed and never alerts.
 /// </summary>
 internal sealed partial class SensorGrain(
-    IForecaster forecaster,
+    IModelRouter models,
+    IModelAccuracy accuracy,
     IPredictionSink sink,
     IAlertOutbox alerts,
     IOptions<AnomalyOptions> options,
@@ -29,6 +33,9 @@ internal sealed partial class SensorGrain(
     private const string MigratedChanged = "forecast.changed";
 
     private SensorStream _stream = null!;
+
+    // A shadow version's copy of the stream, while the sensor is in a shadow cohort; memory only.
+    private SensorStream? _shadow;
 
     // Applied readings since the last successful write, and whether anything (counters included) changed.
     private int _unwritten;
@@ -72,16 +79,21 @@ internal sealed partial class SensorGrain(
     public async Task<ApplyResult> ApplyAsync(SensorReadings readings)
     {
         FollowCaller();
+        var route = models.Route(_stream.SensorId);
         StreamOutput output;
         try
         {
             using var span = ForecastTelemetry.Source.StartActivity("sensor.apply");
             span?.SetTag("forecast.sensor", _stream.SensorId);
-            output = await _stream.ApplyAsync(readings.Items, forecaster);
+            // Copied before the served stream applies the readings, so the shadow applies the same ones.
+            _shadow = route.Shadow is null ? null : _shadow ?? _stream.ForShadow();
+            output = await _stream.ApplyAsync(readings.Items, route.Serving);
+            Record(route.Serving, output);
+            var shadow = await ShadowAsync(readings, route.Shadow);
             if (output.Predictions.Count > 0)
             {
                 using var write = ForecastTelemetry.Source.StartActivity("sink.write");
-                await sink.WriteAsync(output.ToSinkBatch());
+                await sink.WriteAsync(output.ToSinkBatch(shadow));
             }
 
             foreach (var anomaly in output.Anomalies)
@@ -121,7 +133,44 @@ internal sealed partial class SensorGrain(
         return output.ToResult();
     }
 
-    public Task<SensorStatus> GetStatusAsync() => Task.FromResult(_stream.Status() with { Silo = silo.SiloAddress.ToString() });
+    public Task<SensorStatus> GetStatusAsync() => Task.FromResult(_stream.Status() with
+    {
+        Silo = silo.SiloAddress.ToString(),
+        Shadow = _shadow?.Status().Model,
+    });
+
+    /// <summary>
+    /// Steps the shadow copy; its predictions come back for the sink, its anomalies and alerts are dropped. A
+    /// shadow that fails is logged and started afresh on the next call: it never fails the served readings.
+    /// </summary>
+    private async Task<IReadOnlyList<Prediction>> ShadowAsync(SensorReadings readings, IForecaster? forecaster)
+    {
+        if (_shadow is null || forecaster is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            var output = await _shadow.ApplyAsync(readings.Items, forecaster);
+            Record(forecaster, output);
+            return output.Predictions;
+        }
+        catch (Exception exception)
+        {
+            LogShadowFailed(logger, exception, _stream.SensorId, forecaster.Model.Id);
+            _shadow = null;
+            return [];
+        }
+    }
+
+    private void Record(IForecaster forecaster, StreamOutput output)
+    {
+        if (output.Scored > 0)
+        {
+            accuracy.Record(forecaster.Model.Id, output.Scored, output.AbsoluteError, output.Covered);
+        }
+    }
 
     void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext migration)
     {
@@ -187,6 +236,9 @@ internal sealed partial class SensorGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: applying readings failed; the activation is dropped so a retry starts clean")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, string sensorId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sensor {SensorId}: shadow model {ModelId} failed; the served readings are not affected and the shadow starts afresh")]
+    private static partial void LogShadowFailed(ILogger logger, Exception exception, string sensorId, string modelId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {SensorId}: moving from silo {From} to {To}, where its partition is consumed")]
     private static partial void LogMoving(ILogger logger, string sensorId, SiloAddress from, SiloAddress to);

@@ -41,6 +41,10 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     private bool _primed;
     private TimeSpan _interval;
 
+    // Set when a running sensor is bound to another model: a window model may then prime on a shorter
+    // history (padded), so a model change does not fall back to naive forecasts while the ring refills.
+    private bool _rebound;
+
     // Consecutive readings beyond AnomalyOptions.DriftScore under the current scaler.
     private int _driftRun;
 
@@ -61,6 +65,20 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
     /// <summary>Times the scaler was refitted because the level drifted away from it.</summary>
     public long Refits { get; private set; }
+
+    /// <summary>Null for the served stream; <see cref="Prediction.ShadowStage"/> for a shadow version's copy.</summary>
+    public string? Stage { get; private set; }
+
+    /// <summary>
+    /// A copy of this stream for a shadow version: the same scaler, ring and counters, so the shadow model re-warms
+    /// from the ring on its first reading, as after a model change. Its predictions carry <see cref="Stage"/>.
+    /// </summary>
+    public SensorStream ForShadow()
+    {
+        var shadow = Restore(sensorId, options, Export(), _logger, _alertRules);
+        shadow.Stage = Prediction.ShadowStage;
+        return shadow;
+    }
 
     /// <summary>A stream that resumes from a checkpoint.</summary>
     public static SensorStream Restore(
@@ -150,7 +168,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     }
 
     public SensorStatus Status() => new(
-        _primed ? _modelId! : WarmupModelId,
+        _modelId ?? WarmupModelId,
         LastApplied,
         Applied,
         Duplicates,
@@ -243,7 +261,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
 
     /// <summary>The scaler is fixed and, for a window model, the ring holds a full window.</summary>
     private bool CanPrime(ModelDescriptor model) =>
-        _scaler.IsFixed && (model.Signature == ModelSignature.StatefulStep || _ring!.Count >= model.Window);
+        _scaler.IsFixed && (model.Signature == ModelSignature.StatefulStep || _ring!.Count >= model.Window || _rebound);
 
     /// <summary>Whether restored state belongs to <paramref name="model"/> and has its shapes.</summary>
     private bool Fits(ModelDescriptor model) =>
@@ -255,6 +273,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     /// <summary>Binds the stream to a (new) model: state is reset and re-warmed from the ring buffer.</summary>
     private void Bind(ModelDescriptor model)
     {
+        _rebound = _modelId is not null && _scaler.IsFixed;
         var ring = new ReadingRing(Math.Max(model.Window, model.Warmup));
         for (var age = (_ring?.Count ?? 0) - 1; age >= 0; age--)
         {
@@ -288,15 +307,19 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         Array.Clear(_state);
         await forecaster.StepAsync(inputs, _state, _forecast, cancellationToken);
         _primed = true;
+        _rebound = false;
     }
 
-    /// <summary>The newest <c>Window</c> ring entries, normalised and clipped, oldest first.</summary>
+    /// <summary>
+    /// The newest <c>Window</c> ring entries, normalised and clipped, oldest first; after a model change with a
+    /// shorter ring, the oldest entry repeated in front.
+    /// </summary>
     private float[] WindowInputs(ModelDescriptor model)
     {
         var inputs = new float[model.Window];
         for (var i = 0; i < inputs.Length; i++)
         {
-            inputs[i] = Normalise(_ring!.ValueAt(inputs.Length - 1 - i), model);
+            inputs[i] = Normalise(_ring!.ValueAt(Math.Min(inputs.Length - 1 - i, _ring.Count - 1)), model);
         }
 
         return inputs;
@@ -338,6 +361,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             if (steps == 1)
             {
                 _residuals.Observe(residual, sigma, options);
+                output.Tally(Math.Abs(residual), Math.Abs(residual) <= model.IntervalZ * sigma);
             }
 
             // Without per-step scales (a long horizon) the one-step surprise stands in for the near one.
@@ -479,7 +503,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
                 _scaler.Denormalise(_forecast[i] + half));
         }
 
-        return new Prediction(sensorId, model.Id, reading.Timestamp, steps);
+        return new Prediction(sensorId, model.Id, reading.Timestamp, steps, Stage);
     }
 
     /// <summary>Before warm-up ends: the last value, with a band from the readings' spread so far.</summary>
@@ -493,7 +517,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
             steps[i] = new ForecastStep(i + 1, reading.Timestamp + ((i + 1) * interval), reading.Value, reading.Value - half, reading.Value + half);
         }
 
-        return new Prediction(sensorId, WarmupModelId, reading.Timestamp, steps);
+        return new Prediction(sensorId, WarmupModelId, reading.Timestamp, steps, Stage);
     }
 
     private float Normalise(double value, ModelDescriptor model) => Clip(_scaler.Normalise(value), model);

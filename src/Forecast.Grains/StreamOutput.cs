@@ -23,6 +23,22 @@ internal sealed class StreamOutput(int capacity)
 
     public int Invalid { get; set; }
 
+    /// <summary>Readings scored one step ahead: the live accuracy of the model (see <see cref="IModelAccuracy"/>).</summary>
+    public int Scored { get; private set; }
+
+    /// <summary>Sum of |reading − forecast| of the scored readings, in units of the sensor's scale.</summary>
+    public double AbsoluteError { get; private set; }
+
+    /// <summary>Scored readings inside the prediction interval.</summary>
+    public int Covered { get; private set; }
+
+    public void Tally(double absoluteError, bool covered)
+    {
+        Scored++;
+        AbsoluteError += absoluteError;
+        Covered += covered ? 1 : 0;
+    }
+
     public void Add(SensorReading reading, Prediction prediction, double score)
     {
         Readings.Add(reading);
@@ -33,5 +49,7 @@ internal sealed class StreamOutput(int capacity)
     public ApplyResult ToResult() =>
         new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count, Anomalies.Count(a => a.Timestamp == a.EpisodeStart));
 
-    public SinkBatch ToSinkBatch() => new(Readings, Predictions, Anomalies);
+    /// <summary>The sink's batch: these predictions, then a shadow version's (<paramref name="shadow"/>), if any.</summary>
+    public SinkBatch ToSinkBatch(IReadOnlyList<Prediction>? shadow = null) =>
+        new(Readings, shadow is { Count: > 0 } ? [.. Predictions, .. shadow] : Predictions, Anomalies);
 }

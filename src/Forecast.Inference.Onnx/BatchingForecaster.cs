@@ -38,6 +38,9 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     /// <inheritdoc />
     public ModelDescriptor Model => _model.Descriptor;
 
+    /// <summary>The loaded model it serves: its folder and validation.</summary>
+    public OnnxModel Loaded => _model;
+
     /// <summary>Counters since start, for progress lines and benchmarks.</summary>
     public InferenceStatistics Statistics => new(
         Interlocked.Read(ref _steps), Interlocked.Read(ref _batches), Interlocked.Read(ref _pending), Interlocked.Read(ref _failures));

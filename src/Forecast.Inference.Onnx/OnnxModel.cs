@@ -53,6 +53,9 @@ public sealed class OnnxModel : IDisposable
     /// <summary>The folder the model was loaded from.</summary>
     public string Directory { get; }
 
+    /// <summary>Golden vectors the model reproduced when it was loaded.</summary>
+    public int GoldenCases { get; private set; }
+
     internal InferenceSession Session { get; }
 
     internal ModelManifest Manifest { get; }
@@ -275,6 +278,8 @@ public sealed class OnnxModel : IDisposable
         {
             throw new ModelValidationException($"{path} holds no cases.");
         }
+
+        GoldenCases = golden.Cases.Count;
 
         var worst = 0f;
         for (var i = 0; i < golden.Cases.Count; i++)

@@ -42,7 +42,7 @@ internal sealed class LineProtocolFormatter
     /// <summary>How many lines <see cref="Format"/> writes for <paramref name="batch"/>.</summary>
     public int CountLines(SinkBatch batch)
     {
-        var lines = batch.Anomalies.Count + (_writeReadings ? batch.Readings.Count : 0);
+        var lines = batch.Anomalies.Count + (_writeReadings ? batch.Readings.Count : 0) + (batch.Metrics?.Count ?? 0);
         foreach (var prediction in batch.Predictions)
         {
             var steps = prediction.Steps;
@@ -83,6 +83,12 @@ internal sealed class LineProtocolFormatter
                 WriteTag(buffer, prediction.Model);
                 buffer.Write(",sensor="u8);
                 WriteTag(buffer, prediction.SensorId);
+                if (prediction.IsShadow)
+                {
+                    // A shadow version's forecast: its own series, so dashboards compare it and nothing alerts on it.
+                    buffer.Write(",stage=shadow"u8);
+                }
+
                 buffer.Write(",step="u8);
                 WriteInteger(buffer, step.Step);
                 WriteField(buffer, " yhat="u8, step.Mean);
@@ -106,6 +112,21 @@ internal sealed class LineProtocolFormatter
             WriteField(buffer, ",lower="u8, anomaly.Lower);
             WriteField(buffer, ",upper="u8, anomaly.Upper);
             WriteTimestamp(buffer, anomaly.Timestamp);
+            lines++;
+        }
+
+        foreach (var metrics in batch.Metrics ?? [])
+        {
+            buffer.Write("model_metrics,model="u8);
+            WriteTag(buffer, metrics.Model);
+            buffer.Write(",stage="u8);
+            WriteTag(buffer, metrics.Stage);
+            WriteField(buffer, " mae="u8, metrics.Mae);
+            WriteField(buffer, ",coverage="u8, metrics.Coverage);
+            buffer.Write(",readings="u8);
+            WriteInteger(buffer, metrics.Readings);
+            buffer.Write("i"u8);
+            WriteTimestamp(buffer, metrics.At);
             lines++;
         }
 
@@ -164,6 +185,15 @@ internal sealed class LineProtocolFormatter
             CheckTime(ref problems, "anomaly", anomaly.SensorId, anomaly.Timestamp);
             CheckTag(ref problems, "anomaly", "sensor", anomaly.SensorId);
             CheckTag(ref problems, "anomaly", "model", anomaly.Model);
+        }
+
+        foreach (var metrics in batch.Metrics ?? [])
+        {
+            CheckValue(ref problems, "model_metrics", metrics.Model, 0, "mae", metrics.Mae, metrics.At);
+            CheckValue(ref problems, "model_metrics", metrics.Model, 0, "coverage", metrics.Coverage, metrics.At);
+            CheckTime(ref problems, "model_metrics", metrics.Model, metrics.At);
+            CheckTag(ref problems, "model_metrics", "model", metrics.Model);
+            CheckTag(ref problems, "model_metrics", "stage", metrics.Stage);
         }
 
         if (_writeReadings)

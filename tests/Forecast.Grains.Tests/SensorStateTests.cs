@@ -92,9 +92,21 @@ public sealed class SensorStateTests
 
         var actual = await Continue(stream, Get<SensorReading[]>(expected, "readings"));
 
+        // Members added since (the model registry's stage and shadow version) are null for a served stream
+        // restored from then; everything the stream computed must be as it was.
+        foreach (var prediction in actual["predictions"]!.AsArray())
+        {
+            Assert.Null(prediction!["Stage"]);
+            prediction.AsObject().Remove("Stage");
+        }
+
+        Assert.Null(actual["status"]!["Shadow"]);
+        actual["status"]!.AsObject().Remove("Shadow");
         foreach (var part in new[] { "predictions", "counts", "status" })
         {
-            Assert.True(JsonNode.DeepEquals(expected[part], actual[part]), $"{part} differ from what the stream produced before its checkpoint");
+            Assert.True(
+                JsonNode.DeepEquals(expected[part], actual[part]),
+                $"{part} differ from what the stream produced before its checkpoint: {actual[part]!.ToJsonString()[..Math.Min(600, actual[part]!.ToJsonString().Length)]}");
         }
 
         // Anomaly scores changed meaning in December 2026 (the anomaly likelihood): a checkpoint from before

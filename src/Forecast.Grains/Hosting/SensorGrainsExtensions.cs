@@ -36,6 +36,9 @@ public static class SensorGrainsExtensions
         services.AddValidatedOptions<AlertRuleOptions, AlertRuleOptionsValidator>(configureAlerts);
         // Without a delivery configured, alert events have nowhere to go (Forecast.Alerting replaces this).
         services.TryAddSingleton<IAlertOutbox, NoAlertOutbox>();
+        // Without a model registry, every sensor is served the silo's one model (Forecast.Models replaces these).
+        services.TryAddSingleton<IModelRouter>(sp => new SingleModelRouter(sp.GetRequiredService<IForecaster>()));
+        services.TryAddSingleton<IModelAccuracy, NoModelAccuracy>();
         return services;
     }
 }

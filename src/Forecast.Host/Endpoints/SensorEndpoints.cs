@@ -24,6 +24,7 @@ internal static class SensorEndpoints
                 {
                     sensor = id,
                     status.Model,
+                    status.Shadow,
                     status.Silo,
                     status.LastApplied,
                     status.Applied,

@@ -2,6 +2,7 @@ using System.Net;
 using Forecast.Grains;
 using Forecast.Diagnostics;
 using Forecast.Inference.Onnx;
+using Forecast.Models;
 using Forecast.Sinks.Embedded;
 using Forecast.Sinks.InfluxDb;
 using Orleans.Configuration;
@@ -88,6 +89,12 @@ internal static class SiloExtensions
         builder.AddSensorGrains();
         builder.Services.PostConfigure<SensorOptions>(o => o.DurableStorage = !string.IsNullOrWhiteSpace(redis));
         builder.AddOnnxInference();
+        // After inference (the bundled model is the registry's first version) and before ingestion, so a silo
+        // follows the registry before its first reading.
+        var serviceId = kubernetes
+            ? Environment.GetEnvironmentVariable("ORLEANS_SERVICE_ID") ?? "forecast"
+            : orleans.GetValue("ServiceId", "forecast")!;
+        builder.AddModelRegistry(redis, serviceId);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelineMetrics>();
         builder.AddForecastTelemetry();

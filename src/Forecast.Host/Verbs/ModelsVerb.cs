@@ -23,7 +23,57 @@ internal static class ModelsVerb
         validate.TreatUnmatchedTokensAsErrors = false;
         validate.SetAction(parse => Validate(
             parse.GetRequiredValue(directory), VerbConfiguration.Arguments(parse), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
-        return new Command("models", "Model folders: validate one before serving it.") { validate };
+        var models = new Command("models", "Model folders and the cluster's model registry: validate a folder; deploy, list, promote and roll back versions on a running silo.") { validate };
+        foreach (var command in RegistryCommands())
+        {
+            models.Subcommands.Add(command);
+        }
+
+        return models;
+    }
+
+    /// <summary><c>deploy</c>, <c>list</c>, <c>promote</c>, <c>rollback</c> and <c>audit</c>: calls to a running silo's model endpoints.</summary>
+    private static IEnumerable<Command> RegistryCommands()
+    {
+        var url = new Option<string>("--url") { Description = "The silo's HTTP address, as its --urls (such as http://127.0.0.1:8080)", Required = true };
+        var keyFile = new Option<string>("--api-key-file") { Description = "A file whose first line is an API key of the silo's --Api:KeyFile", Required = true };
+
+        Command Call(string name, string description, Func<ParseResult, ModelRegistryClient, Task<int>> action, params Symbol[] symbols)
+        {
+            var command = new Command(name, description) { url, keyFile };
+            foreach (var symbol in symbols)
+            {
+                switch (symbol)
+                {
+                    case Argument argument:
+                        command.Arguments.Add(argument);
+                        break;
+                    case Option option:
+                        command.Options.Add(option);
+                        break;
+                }
+            }
+
+            command.SetAction((parse, _) => ModelRegistryClient.RunAsync(
+                parse.GetRequiredValue(url), parse.GetRequiredValue(keyFile), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error,
+                client => action(parse, client)));
+            return command;
+        }
+
+        var folder = new Argument<string>("DIR") { Description = "The model folder: model.onnx, manifest.json and golden.json" };
+        var mode = new Option<string>("--mode") { Description = "canary (a share of sensors, the default), shadow (alongside the primary, never alerted on) or primary", DefaultValueFactory = _ => "canary" };
+        mode.AcceptOnlyFromAmong("canary", "shadow", "primary");
+        var percent = new Option<int?>("--percent") { Description = "Canary or shadow: the share of sensors, 1 to 100 (defaults: canary 10, shadow 100)" };
+        var sensors = new Option<string?>("--sensors") { Description = "Canary or shadow: only sensors matching this glob (default *)" };
+        yield return Call("deploy", "Uploads a model folder to the silo (validated there as by validate) and deploys it as a canary, a shadow or the primary.",
+            (parse, client) => client.DeployAsync(parse.GetRequiredValue(folder), parse.GetRequiredValue(mode), parse.GetValue(percent), parse.GetValue(sensors)),
+            folder, mode, percent, sensors);
+
+        var id = new Argument<string>("NAME@VERSION") { Description = "A version in the registry, such as gru-window@2" };
+        yield return Call("promote", "Makes a version the primary for every sensor (the canary or shadow it was ends).", (parse, client) => client.PromoteAsync(parse.GetRequiredValue(id)), id);
+        yield return Call("rollback", "Retires the canary or shadow in use, or else brings the previous primary back.", (_, client) => client.RollbackAsync());
+        yield return Call("list", "Prints the registry as JSON: every version, its stage and its live MAE and interval coverage.", (_, client) => client.ListAsync());
+        yield return Call("audit", "Prints who did what to the registry, when, and what came of it (JSON).", (_, client) => client.AuditAsync());
     }
 
     public static int Validate(string directory, string[] options, TextWriter stdout, TextWriter stderr)

@@ -50,7 +50,12 @@ internal static class RunVerb
 
     public static async Task<int> RunAsync(string[] options)
     {
-        var builder = ForecastHostBuilder.CreateWeb(options, new Dictionary<string, string?> { ["Urls"] = "http://127.0.0.1:8080" });
+        var builder = ForecastHostBuilder.CreateWeb(options, new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:8080",
+            // Without Redis the registry of deployed models is kept beside the alert outbox, across restarts.
+            ["Models:Directory"] = Path.Combine("forecast-data", "models"),
+        });
         // Before the silo: hosted services stop in reverse order, so the outbox drains after the grains stop raising events.
         builder.AddAlerting(builder.Configuration["Orleans:Redis"]);
         builder.AddForecastSilo();
@@ -80,6 +85,7 @@ internal static class RunVerb
         await using var host = builder.Build();
         host.MapHealthEndpoints();
         host.MapSensorEndpoints();
+        host.MapModelEndpoints();
         host.MapHttpIngestion();
         host.MapAlerting();
         host.MapDashboard();

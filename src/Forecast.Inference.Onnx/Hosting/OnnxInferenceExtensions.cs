@@ -26,6 +26,7 @@ public static partial class OnnxInferenceExtensions
     {
         services.AddValidatedOptions<OnnxInferenceOptions, OnnxInferenceOptionsValidator>(configure);
         services.TryAddSingleton(sp => LoadModel(
+            sp.GetRequiredService<IOptions<OnnxInferenceOptions>>().Value.ModelDirectory,
             sp.GetRequiredService<IOptions<OnnxInferenceOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OnnxModel))));
         services.TryAddSingleton(sp => new BatchingForecaster(
@@ -37,21 +38,25 @@ public static partial class OnnxInferenceExtensions
         return services;
     }
 
-    private static OnnxModel LoadModel(OnnxInferenceOptions options, ILogger logger)
+    /// <summary>
+    /// Loads and validates the model in <paramref name="directory"/> with <paramref name="options"/>; a model asked
+    /// for on CUDA where CUDA cannot start is loaded on the CPU, with the reason logged.
+    /// </summary>
+    internal static OnnxModel LoadModel(string directory, OnnxInferenceOptions options, ILogger logger)
     {
         OnnxModel model;
         if (options.ExecutionProvider == "cuda")
         {
             try
             {
-                model = OnnxModel.Load(options.ModelDirectory, options);
+                model = OnnxModel.Load(directory, options);
             }
             catch (Exception exception) when (exception is not ModelValidationException || exception.InnerException is not null)
             {
                 LogCudaUnavailable(logger, exception, options.DeviceId);
-                model = OnnxModel.Load(options.ModelDirectory, new OnnxInferenceOptions
+                model = OnnxModel.Load(directory, new OnnxInferenceOptions
                 {
-                    ModelDirectory = options.ModelDirectory,
+                    ModelDirectory = directory,
                     IntraOpThreads = options.IntraOpThreads,
                     ExecutionProvider = "cpu",
                 });
@@ -59,7 +64,7 @@ public static partial class OnnxInferenceExtensions
         }
         else
         {
-            model = OnnxModel.Load(options.ModelDirectory, options);
+            model = OnnxModel.Load(directory, options);
         }
 
         LogModelLoaded(logger, model.Descriptor.Id, model.Directory, options.ExecutionProvider);

@@ -1,24 +1,28 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Forecast.Ingestion.Http;
+namespace Forecast.Abstractions;
 
 /// <summary>
-/// The edge's API keys, read once from <see cref="HttpIngestionOptions.ApiKeyFile"/>. A request names its key as
-/// <c>Authorization: Token KEY</c> (InfluxDB's and Telegraf's way) or <c>Bearer KEY</c>.
+/// API keys read once from a key file: one <c>KEY [LABEL]</c> per line, keys of at least 16 characters, <c>#</c>
+/// comments. The label is what the key may do or who holds it (the edge: the sensor-id prefix it may write; model
+/// management: the name the audit log records). A request names its key as <c>Authorization: Token KEY</c>
+/// (InfluxDB's and Telegraf's way) or <c>Bearer KEY</c>.
 /// </summary>
-internal sealed class ApiKeys
+public sealed class ApiKeys
 {
     private readonly List<(byte[] Key, string Prefix)> _keys;
 
     private ApiKeys(List<(byte[] Key, string Prefix)> keys) => _keys = keys;
 
-    /// <summary>No key file: every request is let in, for any sensor.</summary>
+    /// <summary>No key file was configured.</summary>
     public bool Open => _keys.Count == 0;
 
+    /// <summary>How many keys the file holds.</summary>
     public int Count => _keys.Count;
 
-    public static ApiKeys Load(string? file)
+    /// <summary>Reads <paramref name="file"/>; <paramref name="setting"/> and <paramref name="label"/> name the key and the second column in errors.</summary>
+    public static ApiKeys Load(string? file, string setting = "Edge:ApiKeyFile", string label = "SENSOR_PREFIX")
     {
         if (string.IsNullOrWhiteSpace(file))
         {
@@ -40,16 +44,19 @@ internal sealed class ApiKeys
             if (parts.Length > 2 || parts[0].Length < 16)
             {
                 throw new InvalidOperationException(
-                    $"Edge:ApiKeyFile '{file}' line {number}: expected 'KEY' or 'KEY SENSOR_PREFIX', with a key of at least 16 characters.");
+                    $"{setting} '{file}' line {number}: expected 'KEY' or 'KEY {label}', with a key of at least 16 characters.");
             }
 
             keys.Add((Encoding.UTF8.GetBytes(parts[0]), parts.Length == 2 ? parts[1] : ""));
         }
 
-        return keys.Count > 0 ? new(keys) : throw new InvalidOperationException($"Edge:ApiKeyFile '{file}' holds no key.");
+        return keys.Count > 0 ? new(keys) : throw new InvalidOperationException($"{setting} '{file}' holds no key.");
     }
 
-    /// <summary>The sensor-id prefix the request's key may write, or null when it names no known key.</summary>
+    /// <summary>
+    /// The label of the request's key ("" for a key without one), or null when it names no known key. With no key
+    /// file every request gets "": the caller decides whether that means open or closed.
+    /// </summary>
     public string? Authorize(string? authorization)
     {
         if (Open)
