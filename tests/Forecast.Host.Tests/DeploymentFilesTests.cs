@@ -86,16 +86,5 @@ public sealed class DeploymentFilesTests
         return (process.ExitCode, output);
     }
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Forecast.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Forecast.sln not found above the test folder.");
-    }
+    private static string FindRoot() => RepositoryFiles.Find();
 }

@@ -70,18 +70,7 @@ public sealed class ModelsVerbTests
     }
 
     /// <summary>A file of this repository, found by walking up from the test binaries to <c>Forecast.sln</c>.</summary>
-    internal static string RepositoryFile(params string[] parts)
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Forecast.sln")))
-            {
-                return Path.Combine([folder.FullName, .. parts]);
-            }
-        }
-
-        throw new InvalidOperationException($"No Forecast.sln above {AppContext.BaseDirectory}.");
-    }
+    internal static string RepositoryFile(params string[] parts) => RepositoryFiles.Find(parts);
 
     internal static string CopyOf(string directory)
     {

@@ -53,6 +53,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "forecast" }).Build();
 
         private readonly HashSet<(string, DateTimeOffset)> _covered = [];
+        private readonly Dictionary<string, long> _models = [];
         private readonly Dictionary<int, long> _positions = [];
         private readonly CancellationTokenSource _stop = new();
         private long _messages;
@@ -130,6 +131,15 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             throw new TimeoutException($"The prediction follower did not reach the end of the topic: {_followerError}");
         }
 
+        /// <summary>Prediction messages read so far per model version that made them.</summary>
+        public Dictionary<string, long> Models()
+        {
+            lock (_covered)
+            {
+                return new(_models);
+            }
+        }
+
         private void Follow()
         {
             using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -156,6 +166,8 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
                     {
                         _covered.Add(key);
                         _messages++;
+                        var model = prediction.RootElement.GetProperty("model").GetString()!;
+                        _models[model] = _models.GetValueOrDefault(model) + 1;
                         _positions[result.Partition.Value] = result.Offset.Value + 1;
                     }
                 }

@@ -42,7 +42,7 @@ public sealed class ForecastProcess : IDisposable
     public static string[] Clustered(string redis, string name) =>
         ["--Orleans:Redis", redis, "--Orleans:ClusterId", $"{name}-{Guid.NewGuid():N}"];
 
-    /// <summary><c>forecast run --kafka</c> producing predictions to <c>sensor-predictions</c>, on free ports.</summary>
+    /// <summary><c>forecast run --kafka</c> producing predictions to <c>sensor-predictions</c>, on free ports (HTTP too, unless <paramref name="extra"/> names <c>--urls</c>).</summary>
     public static ForecastProcess Run(string bootstrapServers, params string[] extra) => Run(bootstrapServers, new Dictionary<string, string>(), extra);
 
     /// <summary>The same with <paramref name="environment"/> variables set (such as <c>OTEL_*</c>).</summary>
@@ -54,7 +54,7 @@ public sealed class ForecastProcess : IDisposable
             // Predictions compress about 5 to 1, so the mock's partitions (about 5 MB each) hold that many more.
             "--Kafka:Producer:compression.type", "lz4",
             "--Kafka:Consumer:session.timeout.ms", "6000",
-            "--urls", "http://127.0.0.1:0",
+            .. extra.Contains("--urls") ? Array.Empty<string>() : ["--urls", "http://127.0.0.1:0"],
             .. extra,
         ],
         environment);
@@ -95,6 +95,14 @@ public sealed class ForecastProcess : IDisposable
             await kill.WaitForExitAsync();
         }
 
+        using var wait = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(wait.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for the silo to stop by itself (after <c>--duration</c>) and for its output to be read to the end.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
         using var wait = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(wait.Token);
         return _process.ExitCode;

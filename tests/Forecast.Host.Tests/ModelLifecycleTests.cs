@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Forecast.Host.Verbs;
+
+namespace Forecast.Host.Tests;
+
+/// <summary>
+/// The model lifecycle on a running silo, as a data scientist meets it: <c>forecast run</c> with simulated
+/// sensors and a key file; refused deploys (no key, wrong key, a truncated model); a canary for half the sensors;
+/// a rollback; and a run whose every reading was predicted once.
+/// </summary>
+public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Key = "lifecycle-key-0123456789";
+    private readonly string _scratch = Directory.CreateTempSubdirectory("forecast-lifecycle-").FullName;
+
+    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+
+    [Fact]
+    public async Task Deploy_Canary_Rollback_OnARunningSilo_LosesNoReading()
+    {
+        var keys = Path.Combine(_scratch, "keys");
+        await File.WriteAllTextAsync(keys, $"# who may manage models\n{Key} alice\n");
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        using var silo = ForecastProcess.Start(
+        [
+            "--sensors", "500", "--duration", "75s", "--urls", url, "--Api:KeyFile", keys,
+            "--Models:Directory", Path.Combine(_scratch, "registry"), "--Models:CacheDirectory", Path.Combine(_scratch, "cache"),
+        ]);
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        await WaitAsync(silo, async () => (await http.GetAsync(new Uri("/sensors/sim/sensor-00001", UriKind.Relative))).IsSuccessStatusCode);
+
+        // Refused: no key, a wrong key, and a model whose graph was cut short. The primary keeps serving.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/models", UriKind.Relative))).StatusCode);
+        using (var wrong = new HttpRequestMessage(HttpMethod.Post, "/models/rollback"))
+        {
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-key-of-this-silo");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+
+        var truncated = ModelsVerbTests.CopyOf(ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window"));
+
+        var onnx = await File.ReadAllBytesAsync(Path.Combine(truncated, "model.onnx"));
+        await File.WriteAllBytesAsync(Path.Combine(truncated, "model.onnx"), onnx[..(onnx.Length / 2)]);
+        var (refused, _, refusal) = await CliAsync("deploy", truncated, "--mode", "canary", "--percent", "50", "--url", url, "--api-key-file", keys);
+        Assert.Equal(ModelRegistryClient.Refused, refused);
+        Assert.Contains("422", refusal, StringComparison.Ordinal);
+        Assert.Contains("model.onnx", refusal, StringComparison.Ordinal);
+
+        // A canary for half the sensors: each sensor names the version it is served.
+        var (deployed, _, deployLog) = await CliAsync(
+            "deploy", ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window"), "--mode", "canary", "--percent", "50", "--url", url, "--api-key-file", keys);
+        Assert.True(deployed == 0, deployLog);
+        var sensors = Enumerable.Range(1, 40).Select(i => $"sim/sensor-{i:D5}").ToList();
+        await WaitAsync(silo, async () =>
+        {
+            var models = await ServedAsync(http, sensors);
+            return models.Any(m => m.StartsWith("gru-window@", StringComparison.Ordinal)) && models.Any(m => m.StartsWith("lstm-default@", StringComparison.Ordinal));
+        });
+        var canary = (await ServedAsync(http, sensors)).Count(m => m.StartsWith("gru-window@", StringComparison.Ordinal));
+        output.WriteLine($"canary: {canary} of {sensors.Count} sensors on gru-window");
+        Assert.InRange(canary, 8, 32);
+
+        // Both versions have live error; the listing names them.
+        await WaitAsync(silo, async () => (await ListAsync(url, keys))["versions"]!.AsArray().All(v => v!["live"]?["readings"]?.GetValue<long>() > 0));
+
+        var (rolledBack, _, rollbackLog) = await CliAsync("rollback", "--url", url, "--api-key-file", keys);
+        Assert.True(rolledBack == 0, rollbackLog);
+        await WaitAsync(silo, async () => (await ServedAsync(http, sensors)).All(m => m.StartsWith("lstm-default@", StringComparison.Ordinal)));
+
+        var (_, audit, _) = await CliAsync("audit", "--url", url, "--api-key-file", keys);
+        var entries = JsonNode.Parse(audit)!.AsArray().Select(e => $"{e!["actor"]} {e["action"]} {e["outcome"]}").ToList();
+        output.WriteLine(string.Join('\n', entries));
+        Assert.Equal(["bundled upload ok", "alice upload refused", "alice upload ok", "alice deploy ok", "alice rollback ok"], entries);
+
+        var summary = await SummaryAsync(silo);
+        output.WriteLine(summary.ToJsonString());
+        Assert.True(summary["readings"]!.GetValue<long>() > 10_000, silo.Output);
+        Assert.Equal(summary["readings"]!.GetValue<long>(), summary["predictions"]!.GetValue<long>());
+        Assert.Equal(0, summary["failedCalls"]!.GetValue<long>());
+        Assert.Equal(0, summary["ignored"]!.GetValue<long>());
+    }
+
+    internal static async Task<(int ExitCode, string Stdout, string Stderr)> CliAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exitCode = await ForecastCommandLine.InvokeAsync(["models", .. args], stdout, stderr);
+        return (exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>The version each sensor names as the one serving it (<c>GET /sensors/{id}</c>).</summary>
+    internal static async Task<List<string>> ServedAsync(HttpClient http, IEnumerable<string> sensors)
+    {
+        var models = new List<string>();
+        foreach (var sensor in sensors)
+        {
+            var status = JsonNode.Parse(await http.GetStringAsync(new Uri($"/sensors/{sensor}", UriKind.Relative)))!;
+            models.Add(status["model"]!.GetValue<string>());
+        }
+
+        return models;
+    }
+
+    private static async Task<JsonNode> ListAsync(string url, string keys)
+    {
+        var (exitCode, stdout, stderr) = await CliAsync("list", "--url", url, "--api-key-file", keys);
+        Assert.True(exitCode == 0, stderr);
+        return JsonNode.Parse(stdout)!;
+    }
+
+    internal static async Task WaitAsync(ForecastProcess silo, Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(silo.HasExited, $"the silo exited:\n{silo.Output}");
+            try
+            {
+                if (await done())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(500);
+        }
+
+        Assert.Fail($"not reached within 45 s; silo output:\n{silo.Output}");
+    }
+
+    private static async Task<JsonNode> SummaryAsync(ForecastProcess silo)
+    {
+        Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        var line = silo.Output.Split('\n').Last(l => l.StartsWith("{\"readings\"", StringComparison.Ordinal));
+        return JsonNode.Parse(line)!;
+    }
+}
