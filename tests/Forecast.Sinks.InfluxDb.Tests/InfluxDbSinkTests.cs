@@ -57,6 +57,26 @@ public sealed class InfluxDbSinkTests(InfluxServerFixture fixture)
     }
 
     [Fact]
+    public async Task WriteAsync_KeepsShadowForecastsApart_AndWritesModelMetrics()
+    {
+        var database = await _server.CreateDatabaseAsync("models");
+        var served = TestData.Prediction("sensor-001", 3);
+        var shadow = served with { Model = "gru@2", Stage = Prediction.ShadowStage };
+        var at = TestData.Start.AddMinutes(5);
+
+        await using (var sink = InfluxDbSink.Create(TestData.V1(_server.Url, database)))
+        {
+            await sink.WriteAsync(new SinkBatch([], [served, shadow], []));
+            await sink.WriteAsync(new SinkBatch([], [], [], [new ModelMetrics("gru@2", "shadow", at, 1_200, 0.25, 0.875)]));
+        }
+
+        var series = await _server.QueryAsync(database, "SELECT yhat FROM prediction WHERE sensor = 'sensor-001' GROUP BY model, stage");
+        Assert.Equal(["gru@2 shadow", "lstm@1.0.0 "], series.Select(s => $"{s.Tags["model"]} {s.Tags["stage"]}").Order());
+        var metrics = (await _server.QueryAsync(database, "SELECT mae, coverage, readings FROM model_metrics WHERE model = 'gru@2' AND stage = 'shadow'")).Single().Rows.Single();
+        Assert.Equal([0.25, 0.875, 1_200.0], metrics.Skip(1).Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public async Task WriteAsync_ReplayLeavesCountsAndValuesUnchanged()
     {
         var database = await _server.CreateDatabaseAsync("replay");
