@@ -8,7 +8,7 @@ namespace Forecast.Host.Tests;
 /// <summary>
 /// The model lifecycle on a running silo, as a data scientist meets it: <c>forecast run</c> with simulated
 /// sensors and a key file; refused deploys (no key, wrong key, a truncated model); a canary for half the sensors;
-/// a rollback; and a run whose every reading was predicted once.
+/// a rollback; a shadow beside the primary; and a run whose every reading was predicted once.
 /// </summary>
 public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
 {
@@ -69,10 +69,21 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         Assert.True(rolledBack == 0, rollbackLog);
         await WaitAsync(silo, async () => (await ServedAsync(http, sensors)).All(m => m.StartsWith("lstm-default@", StringComparison.Ordinal)));
 
+        // A shadow for every sensor: it forecasts beside the primary, which still serves.
+        var (shadowed, _, shadowLog) = await CliAsync(
+            "deploy", ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window"), "--mode", "shadow", "--url", url, "--api-key-file", keys);
+        Assert.True(shadowed == 0, shadowLog);
+        await WaitAsync(silo, async () => (await ShadowsAsync(http, sensors)).All(s => s == "gru-window@2"));
+        Assert.All(await ServedAsync(http, sensors), m => Assert.StartsWith("lstm-default@", m, StringComparison.Ordinal));
+        Assert.Equal(0, (await CliAsync("rollback", "--url", url, "--api-key-file", keys)).ExitCode);
+        await WaitAsync(silo, async () => (await ShadowsAsync(http, sensors)).All(s => s is null));
+
         var (_, audit, _) = await CliAsync("audit", "--url", url, "--api-key-file", keys);
         var entries = JsonNode.Parse(audit)!.AsArray().Select(e => $"{e!["actor"]} {e["action"]} {e["outcome"]}").ToList();
         output.WriteLine(string.Join('\n', entries));
-        Assert.Equal(["bundled upload ok", "alice upload refused", "alice upload ok", "alice deploy ok", "alice rollback ok"], entries);
+        Assert.Equal(
+            ["bundled upload ok", "alice upload refused", "alice upload ok", "alice deploy ok", "alice rollback ok", "alice deploy ok", "alice rollback ok"],
+            entries);
 
         var summary = await SummaryAsync(silo);
         output.WriteLine(summary.ToJsonString());
@@ -80,6 +91,30 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(summary["readings"]!.GetValue<long>(), summary["predictions"]!.GetValue<long>());
         Assert.Equal(0, summary["failedCalls"]!.GetValue<long>());
         Assert.Equal(0, summary["ignored"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Cli_RefusesBadInput_WithAClearMessage()
+    {
+        var keys = Path.Combine(_scratch, "keys");
+        await File.WriteAllTextAsync(keys, $"{Key} alice\n");
+        var model = ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window");
+        var closed = $"http://127.0.0.1:{FreePort.Next()}";
+
+        foreach (var (args, exitCode, message) in new (string[], int, string)[]
+        {
+            (["list", "--url", "localhost:8080", "--api-key-file", keys], ModelRegistryClient.Unreachable, "is not an http(s) URL"),
+            (["list", "--url", closed, "--api-key-file", Path.Combine(_scratch, "none")], ModelRegistryClient.Unreachable, "--api-key-file"),
+            (["list", "--url", closed, "--api-key-file", keys], ModelRegistryClient.Unreachable, "cannot be reached"),
+            (["deploy", Path.Combine(_scratch, "no-model"), "--url", closed, "--api-key-file", keys], ModelRegistryClient.Refused, "is not a folder"),
+            (["deploy", model, "--mode", "sometimes", "--url", closed, "--api-key-file", keys], 2, "sometimes"),
+            (["promote", "--url", closed, "--api-key-file", keys], 2, "Required argument missing"),
+        })
+        {
+            var (actual, _, stderr) = await CliAsync(args);
+            Assert.True(actual == exitCode, $"{string.Join(' ', args)}: exit {actual}, {stderr}");
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+        }
     }
 
     internal static async Task<(int ExitCode, string Stdout, string Stderr)> CliAsync(params string[] args)
@@ -90,18 +125,24 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         return (exitCode, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>The version each sensor names as the one serving it (<c>GET /sensors/{id}</c>).</summary>
-    internal static async Task<List<string>> ServedAsync(HttpClient http, IEnumerable<string> sensors)
+    /// <summary>The version serving each sensor and its shadow version, if any, as <c>GET /sensors/{id}</c> names them.</summary>
+    private static async Task<List<(string Model, string? Shadow)>> StatusesAsync(HttpClient http, IEnumerable<string> sensors)
     {
-        var models = new List<string>();
+        var statuses = new List<(string, string?)>();
         foreach (var sensor in sensors)
         {
             var status = JsonNode.Parse(await http.GetStringAsync(new Uri($"/sensors/{sensor}", UriKind.Relative)))!;
-            models.Add(status["model"]!.GetValue<string>());
+            statuses.Add((status["model"]!.GetValue<string>(), status["shadow"]?.GetValue<string>()));
         }
 
-        return models;
+        return statuses;
     }
+
+    private static async Task<List<string>> ServedAsync(HttpClient http, IEnumerable<string> sensors) =>
+        [.. (await StatusesAsync(http, sensors)).Select(s => s.Model)];
+
+    private static async Task<List<string?>> ShadowsAsync(HttpClient http, IEnumerable<string> sensors) =>
+        [.. (await StatusesAsync(http, sensors)).Select(s => s.Shadow)];
 
     private static async Task<JsonNode> ListAsync(string url, string keys)
     {

@@ -68,6 +68,8 @@ public sealed class RunVerbTests
     [InlineData("--mqtt localhost:99999", "Mqtt:Server 'localhost:99999' is not host:port")]
     [InlineData("--mqtt 127.0.0.1:1883 --Mqtt:SensorId plant-a", "Mqtt:SensorId 'plant-a': it names no topic level")]
     [InlineData("--Edge:ApiKeyFile /no/such/keys", "Edge:ApiKeyFile '/no/such/keys' does not exist")]
+    [InlineData("--Api:KeyFile /no/such/keys", "Api:KeyFile '/no/such/keys' cannot be read")]
+    [InlineData("--Models:RollbackMargin -1", "Models:RollbackMargin must be from 0")]
     [InlineData("--Edge:MaxBodyBytes 10", "Edge:MaxBodyBytes must be at least 64")]
     [InlineData("--duration soon", "is not a duration")]
     [InlineData("--Orleans:Membership:ProbeTimeout soon", "Failed to convert configuration value 'soon' at 'Orleans:Membership:ProbeTimeout'")]

@@ -24,7 +24,16 @@ internal static class ModelEndpoints
     public static WebApplication MapModelEndpoints(this WebApplication app)
     {
         var keyFile = app.Configuration["Api:KeyFile"];
-        var keys = ApiKeys.Load(keyFile, "Api:KeyFile", "NAME");
+        ApiKeys keys;
+        try
+        {
+            keys = ApiKeys.Load(keyFile, "Api:KeyFile", "NAME");
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException(exception is InvalidOperationException ? exception.Message : $"Api:KeyFile '{keyFile}' cannot be read: {exception.Message}", exception);
+        }
+
         var models = app.MapGroup("/models").AddEndpointFilter(async (context, next) =>
         {
             if (keys.Open)
