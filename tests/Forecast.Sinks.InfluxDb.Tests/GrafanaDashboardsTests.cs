@@ -118,6 +118,9 @@ public sealed class GrafanaDashboardsTests(InfluxServerFixture fixture)
                 };
                 await sink.WriteAsync(new SinkBatch(readings, predictions, anomalies));
             }
+
+            // The model registry's live error per version, as it writes it every 10 s.
+            await sink.WriteAsync(new SinkBatch([], [], [], [new ModelMetrics("lstm@1.0.0", "primary", start.AddMinutes(9), 5_000, 0.3, 0.9)]));
         }
 
         var failures = new List<string>();
