@@ -31,6 +31,20 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Assert.True(report.PeakRssMb > 50, $"peak memory {report.PeakRssMb} MB: the silos were not sampled");
     }
 
+    [Fact]
+    public async Task Poison_models_uploaded_under_load_are_refused_and_the_serving_version_keeps_serving()
+    {
+        var settings = new Settings { Sensors = 100, Rate = 300, Warmup = TimeSpan.FromSeconds(10), After = TimeSpan.FromSeconds(5) };
+        using var log = new StringWriter();
+        var report = await new Scenarios(settings, log).RunAsync("poison-model");
+        output.WriteLine(log.ToString());
+
+        Assert.True(report.Failure is null, report.Failure);
+        Assert.Equal(5, log.ToString().Split('\n').Count(line => line.Contains("poison '", StringComparison.Ordinal) && line.Contains(": 422 ", StringComparison.Ordinal)));
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(report.Produced, report.Durable);
+    }
+
     [Theory]
     [InlineData("--scenarios kill,flood", "--scenarios: unknown flood")]
     [InlineData("--rate 0", "--rate must be a positive whole number, not '0'")]

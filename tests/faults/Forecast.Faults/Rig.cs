@@ -37,6 +37,11 @@ internal sealed class Rig : IAsyncDisposable
 
     public string ClusterId { get; } = $"faults-{Guid.NewGuid():N}"[..16];
 
+    /// <summary>The key of model management (<c>--Api:KeyFile</c>), as a data scientist deploying would hold it.</summary>
+    public string ApiKey { get; } = $"faults-{Guid.NewGuid():N}";
+
+    private string KeyFile { get; } = Path.GetTempFileName();
+
     /// <summary>The slots so far (a copy: the storm adds one while the timeline samples).</summary>
     public IReadOnlyList<SiloSlot> Silos
     {
@@ -56,7 +61,9 @@ internal sealed class Rig : IAsyncDisposable
         await redis.InitializeAsync();
         var influx = await InfluxServer.StartAsync();
         var database = await influx.CreateDatabaseAsync("faults");
-        return new Rig(settings, kafka, redis, influx, database);
+        var rig = new Rig(settings, kafka, redis, influx, database);
+        await File.WriteAllTextAsync(rig.KeyFile, $"{rig.ApiKey} faults\n");
+        return rig;
     }
 
     /// <summary>Starts one more silo on ports of its own and returns its slot.</summary>
@@ -85,6 +92,7 @@ internal sealed class Rig : IAsyncDisposable
         "--InfluxDb:Url", InfluxUrl,
         "--InfluxDb:Version", "V1",
         "--InfluxDb:Database", Database,
+        "--Api:KeyFile", KeyFile,
         .. Settings.SiloOptions,
         // Static membership: a restarted silo rejoins the consumer group under its old name.
         .. Settings.StaticMembership ? ["--Kafka:Consumer:group.instance.id", $"silo-{slot.Number}"] : Array.Empty<string>(),
@@ -100,6 +108,7 @@ internal sealed class Rig : IAsyncDisposable
         await Influx.DisposeAsync();
         await Redis.DisposeAsync();
         Kafka.Dispose();
+        File.Delete(KeyFile);
     }
 }
 

@@ -29,6 +29,9 @@ internal sealed record ScenarioReport(
 /// <summary>The faults: each runs in a rig of its own under a steady load, then the loss check and the figures.</summary>
 internal sealed class Scenarios(Settings settings, TextWriter log)
 {
+    // What a fault itself found wrong (a poison model taken), beside the loss check.
+    private string? _faultFailure;
+
     public Task<ScenarioReport> RunAsync(string name) => name switch
     {
         "kill" => KillAsync(),
@@ -49,6 +52,12 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             return [timeline.Mark("redis back")];
         }),
         "slow-sink" => SlowSinkAsync(),
+        "poison-model" => RunAsync(name, "model packages that must not be served (a cut graph, a lying manifest, a link, a climbing path, not a tar) uploaded to silo 1", async (rig, timeline) =>
+        {
+            timeline.Mark("poison uploads");
+            _faultFailure = await PoisonModels.UploadAsync(rig.Silos[0].Url, rig.ApiKey, log);
+            return [timeline.Mark("poison refused")];
+        }),
         "storm" => RunAsync(name, "a third silo joins and leaves (SIGTERM) every 5 s for 60 s", async (rig, timeline) =>
         {
             SiloSlot? extra = null;
@@ -138,6 +147,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
     /// </summary>
     private async Task<ScenarioReport> RunAsync(string name, string fault, Func<Rig, Timeline, Task<List<double>>> inject, Action<Rig>? prepare = null)
     {
+        _faultFailure = null;
         log.WriteLine($"== {name}: {fault}; {settings.Sensors:N0} sensors at {settings.Rate:N0} readings/s, {settings.Silos} silos");
         await using var rig = await Rig.StartAsync(settings);
         prepare?.Invoke(rig);
@@ -168,7 +178,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             log.WriteLine($"  production ended: {producer.Produced:N0} readings; waiting for all to be durable");
             var caughtUp = await timeline.WaitCaughtUpAsync(producer.Produced, TimeSpan.FromMinutes(5));
             var drain = caughtUp ? timeline.Now - producedAt : (double?)null;
-            failure = caughtUp ? null : $"not every reading was committed within 5 minutes of the end of production ({timeline.Last?.Committed.Sum():N0} of {producer.Produced:N0})";
+            failure = caughtUp ? _faultFailure : $"not every reading was committed within 5 minutes of the end of production ({timeline.Last?.Committed.Sum():N0} of {producer.Produced:N0})";
             var (durable, lost, late) = await VerifyAsync(rig, file);
             var recovery = faultEnds.Select((end, i) => timeline.RecoveredAfter(end, i + 1 < faultEnds.Count ? faultEnds[i + 1] : double.MaxValue)).ToList();
             return new ScenarioReport(name, fault, producer.Produced, durable, lost, late, recovery, drain, Math.Round(timeline.PeakRssMb, 1),

@@ -6,7 +6,7 @@ namespace Forecast.Faults;
 /// <summary>What <c>tests/faults/run.sh</c> was asked for; every figure has a default that fits a 2-core machine.</summary>
 internal sealed record Settings
 {
-    public static readonly string[] AllScenarios = ["kill", "influx-outage", "redis-outage", "slow-sink", "storm"];
+    public static readonly string[] AllScenarios = ["kill", "influx-outage", "redis-outage", "slow-sink", "storm", "poison-model"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = AllScenarios;
 
@@ -55,7 +55,7 @@ internal sealed record Settings
 
     public const string Usage = """
         tests/faults/run.sh [options] [-- silo options]
-          --scenarios LIST     comma-separated, of: kill, influx-outage, redis-outage, slow-sink, storm (default: all)
+          --scenarios LIST     comma-separated, of: kill, influx-outage, redis-outage, slow-sink, storm, poison-model (default: all)
           --sensors N          sensors producing (2000)          --rate N      readings/s produced (3000)
           --silos N            silos (2)                         --kills N     SIGKILLs in the kill scenario (6)
           --kill-every T       between kills (20s)               --restart-after T  a killed silo restarts after (2s)
