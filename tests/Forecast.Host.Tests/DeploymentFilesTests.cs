@@ -44,6 +44,24 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
+    public async Task Chart_ModelKeys_AreMountedWhereApiKeyFileSaysTheyAre()
+    {
+        var helpers = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/_helpers.tpl"));
+        var silos = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/silos.yaml"));
+        var values = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/values.yaml"));
+
+        Assert.Contains("- name: Api__KeyFile\n  value: /etc/forecast/api/keys", helpers, StringComparison.Ordinal);
+        Assert.Contains("- { name: api-keys, mountPath: /etc/forecast/api, readOnly: true }", silos, StringComparison.Ordinal);
+        Assert.Contains("items: [{ key: keys, path: keys }]", silos, StringComparison.Ordinal);
+
+        var bad = Path.Combine(Path.GetTempPath(), $"values-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(bad, values.Replace("  apiKeysSecret: \"\"", "  apiKeysSecret: Not_A_Secret_Name"));
+        var (exitCode, output) = await ValidateAsync(bad);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Not_A_Secret_Name", output);
+    }
+
+    [Fact]
     public async Task Chart_WithKubernetesHosting_GivesThePodEverythingTheSiloChecksFor()
     {
         var helpers = await File.ReadAllTextAsync(Path.Combine(Root, "helm/forecast/templates/_helpers.tpl"));

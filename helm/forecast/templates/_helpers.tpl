@@ -71,6 +71,16 @@ orleans/clusterId: {{ .Release.Name | quote }}
   value: {{ $value | quote }}
 {{- end }}
 {{- end }}
+{{- with .Values.models }}
+{{- if .apiKeysSecret }}
+- name: Api__KeyFile
+  value: /etc/forecast/api/keys
+{{- end }}
+{{- range $key, $value := .settings }}
+- name: Models__{{ $key }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end }}
 {{- if .Values.orleans.kubernetesHosting }}
 - name: Orleans__Kubernetes
   value: "true"
