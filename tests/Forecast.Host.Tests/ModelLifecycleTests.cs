@@ -94,6 +94,45 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ASiloThatStarts_ServesWhatTheRegistryKept_BeforeItsFirstReading()
+    {
+        var keys = Path.Combine(_scratch, "keys");
+        await File.WriteAllTextAsync(keys, $"{Key} alice\n");
+        var registry = Path.Combine(_scratch, "registry");
+        var sensors = Enumerable.Range(0, 40).Select(i => $"sim/sensor-{i:D5}").ToList();
+        string[] Arguments(string url, string duration) =>
+        [
+            "--sensors", "40", "--duration", duration, "--urls", url, "--Api:KeyFile", keys,
+            "--Models:Directory", registry, "--Models:CacheDirectory", Path.Combine(_scratch, "cache"),
+        ];
+
+        var first = $"http://127.0.0.1:{FreePort.Next()}";
+        List<string> before;
+        using (var silo = ForecastProcess.Start(Arguments(first, "20s")))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(first) };
+            await WaitAsync(silo, async () => (await http.GetAsync(new Uri("/sensors/sim/sensor-00001", UriKind.Relative))).IsSuccessStatusCode);
+            var (deployed, _, log) = await CliAsync(
+                "deploy", ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window"), "--mode", "canary", "--percent", "50", "--url", first, "--api-key-file", keys);
+            Assert.True(deployed == 0, log);
+            await WaitAsync(silo, async () => (await ServedAsync(http, sensors)).Any(m => m.StartsWith("gru-window@", StringComparison.Ordinal)));
+            before = await ServedAsync(http, sensors);
+            Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        }
+
+        // A new process on the same registry: the same cohort on the canary, from its first reading on.
+        var second = $"http://127.0.0.1:{FreePort.Next()}";
+        using var restarted = ForecastProcess.Start(Arguments(second, "15s"));
+        using var client = new HttpClient { BaseAddress = new Uri(second) };
+        await WaitAsync(restarted, async () => (await client.GetAsync(new Uri("/sensors/sim/sensor-00001", UriKind.Relative))).IsSuccessStatusCode);
+        Assert.Equal(before, await ServedAsync(client, sensors));
+        Assert.Equal(0, await restarted.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+        var output = restarted.Output;
+        var followed = output.IndexOf("canary gru-window@2 (50% of *)", StringComparison.Ordinal);
+        Assert.True(followed >= 0 && followed < output.IndexOf("readings/s", StringComparison.Ordinal), output);
+    }
+
+    [Fact]
     public async Task Cli_RefusesBadInput_WithAClearMessage()
     {
         var keys = Path.Combine(_scratch, "keys");
