@@ -18,6 +18,8 @@ command -v yamllint >/dev/null 2>&1 || packages+=(yamllint)
 /usr/bin/python3 -c "import yaml, jsonschema" >/dev/null 2>&1 || packages+=(python3-yaml python3-jsonschema)
 # The model workshop's scripts run under Debian's interpreter, which has torch and onnx.
 /usr/bin/python3 -c "import torch, onnx, numpy" >/dev/null 2>&1 || packages+=(python3 python3-torch python3-onnx python3-numpy)
+# The Python peer of the benchmarks (benchmarks/peer/peer.py) and its test.
+/usr/bin/python3 -c "import confluent_kafka" >/dev/null 2>&1 || packages+=(python3-confluent-kafka)
 
 # The dashboard's web assets are built with Node.js 20.19 or later and npm during the build; Debian 12's
 # nodejs is older, so a missing or old one stops here with what to do instead of deep in the build.

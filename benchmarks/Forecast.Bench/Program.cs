@@ -2,7 +2,7 @@ using System.CommandLine;
 using Forecast.Bench;
 using Forecast.Host.Verbs;
 
-// dotnet run -c Release --project benchmarks/Forecast.Bench -- inference|pipeline|kafka|edge|placement|influx [options]
+// dotnet run -c Release --project benchmarks/Forecast.Bench -- inference|pipeline|kafka|edge|placement|influx|peer [options]
 // Each prints one JSON line; any configuration key works as --Section:Key value, as with forecast.
 var root = new RootCommand("Forecast's load benchmarks; each prints one JSON line.")
 {
@@ -11,6 +11,7 @@ var root = new RootCommand("Forecast's load benchmarks; each prints one JSON lin
     Verb("kafka", "Readings/s from Kafka (librdkafka's mock cluster) to durable predictions, and latency at half that rate.", KafkaBenchmark.RunAsync),
     Verb("placement", "Two silos in one process clustered through Redis (--Orleans:Redis HOST:PORT): sensors on the calling silo against sensors on the other.", PlacementBenchmark.RunAsync),
     Verb("edge", "Readings/s through HTTP ingest (gzip line protocol, 5,000 per request) into the embedded pipeline, to compare with kafka.", EdgeBenchmark.RunAsync),
+    Verb("peer", "Forecast against the Python service a user would write (benchmarks/peer/peer.py), same Kafka backlog and InfluxDB 1.x: both rates and their ratio.", PeerBenchmark.RunAsync),
     Verb("influx", "Prediction points/s through the InfluxDB sink to a real server (--InfluxDb:Url, 1.x by default), with CPU per point.", InfluxBenchmark.RunAsync),
 };
 return await ForecastCommandLine.InvokeAsync(root, args, Console.Out, Console.Error);

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using Forecast.Host.Hosting;
+using Forecast.Ingestion.Kafka;
+using Forecast.Testing;
+
+namespace Forecast.Bench;
+
+/// <summary>
+/// <c>Forecast.Bench peer</c>: Forecast against the service a user would otherwise write
+/// (<c>benchmarks/peer/peer.py</c>: confluent-kafka, a PyTorch LSTM of the same size batched per poll, line
+/// protocol), on the same backlog in librdkafka's mock cluster and the same InfluxDB 1.x, one after the other.
+/// Both commit a poll's offsets only once InfluxDB took its points; each rate is readings committed per second
+/// from 5% of the backlog to all of it, read from the group's commits from outside. Ratios carry between machines.
+/// </summary>
+internal static class PeerBenchmark
+{
+    private static readonly string Topic = new KafkaIngestionOptions().Topic;
+
+    private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeSeconds() / 60 * 60);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var settings = ForecastHostBuilder.Create(args).Configuration;
+        var sensors = settings.GetValue("Simulator:Sensors", 1_000);
+        var perSensor = settings.GetValue("Bench:ReadingsPerSensor", 200);
+        var total = (long)sensors * perSensor;
+        var peer = settings.GetValue("Bench:Peer", Path.Combine("benchmarks", "peer", "peer.py"))!;
+        if (!File.Exists(peer))
+        {
+            throw new ArgumentException($"Bench:Peer '{peer}' does not exist; run from the repository root or pass --Bench:Peer PATH.");
+        }
+
+        using var cluster = KafkaMockCluster.Start();
+        await using var influx = await InfluxServer.StartAsync();
+        var forecastDatabase = await influx.CreateDatabaseAsync("forecast");
+        var peerDatabase = await influx.CreateDatabaseAsync("peer");
+        Console.Error.WriteLine($"bench peer: {total:N0} readings of {sensors:N0} sensors in the mock cluster ({cluster.BootstrapServers}), InfluxDB 1.x at {influx.Url}");
+        Produce(cluster.BootstrapServers, sensors, perSensor);
+
+        using var progress = new Progress(cluster.BootstrapServers);
+        var forecast = await MeasureAsync("forecast", total, progress, async () =>
+        {
+            var builder = ForecastHostBuilder.Create(args, new Dictionary<string, string?>
+            {
+                ["Kafka:BootstrapServers"] = cluster.BootstrapServers,
+                ["InfluxDb:Url"] = influx.Url,
+                ["InfluxDb:Version"] = "V1",
+                ["InfluxDb:Database"] = forecastDatabase,
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            builder.AddForecastSilo();
+            builder.AddPredictionSink();
+            builder.AddKafkaIngestion();
+            var host = builder.Build();
+            await host.StartAsync();
+            return async () =>
+            {
+                await host.StopAsync();
+                host.Dispose();
+            };
+        });
+
+        var python = await MeasureAsync("python-peer", total, progress, () =>
+        {
+            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = false };
+            foreach (var arg in new[]
+            {
+                peer, "--bootstrap", cluster.BootstrapServers, "--topic", Topic, "--group", "python-peer",
+                "--influx", influx.Url, "--database", peerDatabase, "--expect", total.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(start) ?? throw new InvalidOperationException("python3 could not start; tests/install.sh installs python3-torch and python3-confluent-kafka.");
+            return Task.FromResult<Func<Task>>(async () =>
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                await process.WaitForExitAsync(wait.Token);
+                process.Dispose();
+            });
+        });
+
+        var points = (Forecast: await influx.CountAsync(forecastDatabase, "reading", "value"), Peer: await influx.CountAsync(peerDatabase, "reading", "value"));
+        Console.Error.WriteLine($"  forecast {forecast:N0} readings/s, python peer {python:N0} readings/s: ratio {forecast / python:N2}");
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            readings = total,
+            sensors,
+            forecastReadingsPerSecond = Math.Round(forecast),
+            peerReadingsPerSecond = Math.Round(python),
+            ratio = Math.Round(forecast / python, 2),
+            forecastReadingsInInflux = points.Forecast,
+            peerReadingsInInflux = points.Peer,
+            processors = Environment.ProcessorCount,
+        }));
+        return points.Forecast == total && points.Peer == total ? 0 : 1;
+    }
+
+    /// <summary>Starts one contender, times its group's commits from 5% of <paramref name="total"/> to all of it, and stops it.</summary>
+    private static async Task<double> MeasureAsync(string group, long total, Progress progress, Func<Task<Func<Task>>> start)
+    {
+        var stop = await start();
+        try
+        {
+            var from = total / 20;
+            var deadline = Stopwatch.StartNew();
+            while (progress.Committed(group) < from)
+            {
+                Check(deadline, group, progress);
+                await Task.Delay(50);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var first = progress.Committed(group);
+            while (progress.Committed(group) < total)
+            {
+                Check(deadline, group, progress);
+                await Task.Delay(50);
+            }
+
+            var rate = (total - first) / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed");
+            return rate;
+        }
+        finally
+        {
+            await stop();
+        }
+    }
+
+    private static void Check(Stopwatch elapsed, string group, Progress progress)
+    {
+        if (elapsed.Elapsed > TimeSpan.FromMinutes(10))
+        {
+            throw new TimeoutException($"{group} committed {progress.Committed(group):N0} readings in 10 minutes");
+        }
+    }
+
+    private static void Produce(string bootstrapServers, int sensors, int perSensor)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            LingerMs = 5,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).Build();
+        for (var t = 0; t < perSensor; t++)
+        {
+            for (var s = 0; s < sensors; s++)
+            {
+                var sensor = $"sensor-{s:D5}";
+                var value = 20 + (5 * Math.Sin((t / 6.0) + s)) + (s % 7);
+                var message = new Message<string, byte[]>
+                {
+                    Key = sensor,
+                    Value = JsonSerializer.SerializeToUtf8Bytes(new { sensor, ts = Epoch.AddMinutes(t).ToUnixTimeMilliseconds(), value }),
+                };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(Topic, message);
+                        break;
+                    }
+                    catch (ProduceException<string, byte[]> exception) when (exception.Error.Code == Confluent.Kafka.ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(10));
+                    }
+                }
+            }
+        }
+
+        producer.Flush(TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>The groups' committed offsets, read from outside as an operator would.</summary>
+    private sealed class Progress(string bootstrapServers) : IDisposable
+    {
+        private readonly Dictionary<string, IConsumer<string, byte[]>> _readers = [];
+
+        public long Committed(string group)
+        {
+            if (!_readers.TryGetValue(group, out var reader))
+            {
+                reader = _readers[group] = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = group }).Build();
+            }
+
+            var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(Topic, p));
+            return reader.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
+        }
+
+        public void Dispose()
+        {
+            foreach (var reader in _readers.Values)
+            {
+                reader.Dispose();
+            }
+        }
+    }
+}
