@@ -40,7 +40,7 @@ internal static class PeerBenchmark
         Produce(cluster.BootstrapServers, sensors, perSensor);
 
         using var progress = new Progress(cluster.BootstrapServers);
-        var forecast = await MeasureAsync("forecast", total, progress, async () =>
+        var forecast = await MeasureAsync("forecast", total, progress, influx, async () =>
         {
             var builder = ForecastHostBuilder.Create(args, new Dictionary<string, string?>
             {
@@ -55,14 +55,14 @@ internal static class PeerBenchmark
             builder.AddKafkaIngestion();
             var host = builder.Build();
             await host.StartAsync();
-            return async () =>
+            return (async () =>
             {
                 await host.StopAsync();
                 host.Dispose();
-            };
+            }, () => TimeSpan.Zero);
         });
 
-        var python = await MeasureAsync("python-peer", total, progress, () =>
+        var python = await MeasureAsync("python-peer", total, progress, influx, () =>
         {
             var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = false };
             foreach (var arg in new[]
@@ -75,23 +75,35 @@ internal static class PeerBenchmark
             }
 
             var process = Process.Start(start) ?? throw new InvalidOperationException("python3 could not start; tests/install.sh installs python3-torch and python3-confluent-kafka.");
-            return Task.FromResult<Func<Task>>(async () =>
+            return Task.FromResult<(Func<Task>, Func<TimeSpan>)>((async () =>
             {
                 using var wait = new CancellationTokenSource(TimeSpan.FromMinutes(1));
                 await process.WaitForExitAsync(wait.Token);
                 process.Dispose();
-            });
+            }, () =>
+            {
+                process.Refresh();
+                return process.HasExited ? TimeSpan.Zero : process.TotalProcessorTime;
+            }));
         });
 
         var points = (Forecast: await influx.CountAsync(forecastDatabase, "reading", "value"), Peer: await influx.CountAsync(peerDatabase, "reading", "value"));
-        Console.Error.WriteLine($"  forecast {forecast:N0} readings/s, python peer {python:N0} readings/s: ratio {forecast / python:N2}");
+        var ratio = forecast.ReadingsPerSecond / python.ReadingsPerSecond;
+        Console.Error.WriteLine($"  forecast {forecast.ReadingsPerSecond:N0} readings/s, python peer {python.ReadingsPerSecond:N0} readings/s: ratio {ratio:N2}");
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             readings = total,
             sensors,
-            forecastReadingsPerSecond = Math.Round(forecast),
-            peerReadingsPerSecond = Math.Round(python),
-            ratio = Math.Round(forecast / python, 2),
+            forecastReadingsPerSecond = Math.Round(forecast.ReadingsPerSecond),
+            peerReadingsPerSecond = Math.Round(python.ReadingsPerSecond),
+            ratio = Math.Round(ratio, 2),
+            // CPU seconds per million readings. Forecast runs inside this process, beside the mock cluster's brokers
+            // and the commit probe; in the peer's turn this process's figure is that harness alone.
+            cpuPerMillionReadings = new
+            {
+                forecast = new { influxd = forecast.Influxd, benchProcess = forecast.Bench },
+                peer = new { influxd = python.Influxd, python = python.Peer, benchProcess = python.Bench },
+            },
             forecastReadingsInInflux = points.Forecast,
             peerReadingsInInflux = points.Peer,
             processors = Environment.ProcessorCount,
@@ -99,10 +111,17 @@ internal static class PeerBenchmark
         return points.Forecast == total && points.Peer == total ? 0 : 1;
     }
 
+    /// <summary>One contender's rate, and the CPU seconds per million readings spent over the same span.</summary>
+    /// <param name="ReadingsPerSecond">Readings committed per second.</param>
+    /// <param name="Influxd">influxd's CPU.</param>
+    /// <param name="Bench">This process's CPU: the mock cluster's brokers, the commit probe, and Forecast itself in its turn.</param>
+    /// <param name="Peer">The Python process's CPU in its turn.</param>
+    private sealed record Result(double ReadingsPerSecond, double Influxd, double Bench, double Peer);
+
     /// <summary>Starts one contender, times its group's commits from 5% of <paramref name="total"/> to all of it, and stops it.</summary>
-    private static async Task<double> MeasureAsync(string group, long total, Progress progress, Func<Task<Func<Task>>> start)
+    private static async Task<Result> MeasureAsync(string group, long total, Progress progress, InfluxServer influx, Func<Task<(Func<Task> Stop, Func<TimeSpan> Cpu)>> start)
     {
-        var stop = await start();
+        var (stop, peerCpu) = await start();
         try
         {
             var from = total / 20;
@@ -115,15 +134,23 @@ internal static class PeerBenchmark
 
             var started = Stopwatch.GetTimestamp();
             var first = progress.Committed(group);
+            var cpu = (Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime, Peer: peerCpu());
             while (progress.Committed(group) < total)
             {
                 Check(deadline, group, progress);
                 await Task.Delay(50);
             }
 
-            var rate = (total - first) / Stopwatch.GetElapsedTime(started).TotalSeconds;
-            Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed");
-            return rate;
+            var readings = total - first;
+            var rate = readings / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            double PerMillion(TimeSpan before, TimeSpan after) => Math.Round((after - before).TotalSeconds * 1e6 / readings, 1);
+            var result = new Result(
+                rate,
+                PerMillion(cpu.Influxd, influx.ProcessorTime),
+                PerMillion(cpu.Bench, Process.GetCurrentProcess().TotalProcessorTime),
+                PerMillion(cpu.Peer, peerCpu()));
+            Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed; CPU s per million readings: influxd {result.Influxd}, bench process {result.Bench}, python {result.Peer}");
+            return result;
         }
         finally
         {

@@ -123,6 +123,17 @@ public sealed class InfluxServer : IAsyncDisposable
         throw new InvalidOperationException($"influxd did not answer /ping on {Url} within {StartTimeout.TotalSeconds} s. Its output:\n{Output()}");
     }
 
+    /// <summary>CPU time influxd has used so far (user and system), for benchmarks that split the cost.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            var process = _process ?? throw new InvalidOperationException("influxd is not running.");
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Kills influxd at once (SIGKILL), as a crash would.</summary>
     public void Kill()
     {
