@@ -22,7 +22,24 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : ReceiverTes
         // Readings at the default second: the simulator's history lets the detector judge within seconds.
         using var silo = ForecastProcess.Start(Arguments(web, "--duration", "30s", "--sensors", "200",
             "--Alerts:Alertmanager:Url", alertmanager.Url, "--Alerts:Alertmanager:ResendInterval", "00:00:05"));
+        // Alertmanager lists an alert while it fires; one that resolved before the run ended is gone by then.
+        var listed = new System.Collections.Concurrent.ConcurrentBag<JsonElement>();
+        using var stopListing = new CancellationTokenSource();
+        var listing = Task.Run(async () =>
+        {
+            while (!stopListing.IsCancellationRequested)
+            {
+                foreach (var alert in await alertmanager.AlertsAsync())
+                {
+                    listed.Add(alert);
+                }
+
+                await Task.Delay(500);
+            }
+        });
         await WaitForExitAsync(silo);
+        await stopListing.CancelAsync();
+        await listing;
 
         var requests = Receiver.Requests.ToList();
         var delivered = requests.Where(r => r.Status == 204).ToList();
@@ -47,7 +64,6 @@ public sealed class AlertRunTests(AlertmanagerServer alertmanager) : ReceiverTes
         var webhook = summary.EnumerateArray().Single(d => d.GetProperty("name").GetString() == "webhook");
         Assert.True(webhook.GetProperty("pending").GetInt32() == 0, context);
         Assert.Equal(delivered.Count, webhook.GetProperty("delivered").GetInt64());
-        var listed = await alertmanager.AlertsAsync();
         Assert.Contains(listed, a => a.GetProperty("labels").GetProperty("sensor").GetString()!.StartsWith("sim/sensor-", StringComparison.Ordinal));
     }
 
