@@ -218,6 +218,18 @@ internal static class PeerBenchmark
         }
 
         producer.Flush(TimeSpan.FromMinutes(1));
+
+        // librdkafka's mock cluster keeps about 5 MB a partition and trims the oldest beyond that: a backlog it
+        // trimmed would leave both contenders waiting for readings that are gone.
+        using var reader = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "bench-peer-check" }).Build();
+        var kept = Enumerable.Range(0, KafkaMockCluster.Partitions)
+            .Select(p => reader.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10)))
+            .Sum(w => w.High.Value - w.Low.Value);
+        if (kept != (long)sensors * perSensor)
+        {
+            throw new ArgumentException(
+                $"the mock cluster kept {kept:N0} of {(long)sensors * perSensor:N0} readings (its partitions hold about 5 MB each); ask for fewer with --Simulator:Sensors or --Bench:ReadingsPerSensor.");
+        }
     }
 
     /// <summary>The groups' committed offsets, read from outside as an operator would.</summary>
