@@ -13,14 +13,19 @@ public interface IPredictionSink
 
 /// <summary>The output of one grain call.</summary>
 /// <param name="Readings">The applied readings, for sinks that mirror raw readings.</param>
-/// <param name="Predictions">One prediction per applied reading, and a shadow version's (<see cref="Prediction.IsShadow"/>) for sensors in its cohort.</param>
+/// <param name="Predictions">One prediction per applied reading.</param>
 /// <param name="Anomalies">Anomaly events raised by these readings.</param>
 /// <param name="Metrics">Live accuracy per model version (written by the model registry, not by sensors).</param>
+/// <param name="Shadow">
+/// A shadow version's predictions for the same readings (<see cref="Prediction.Stage"/> <c>shadow</c>), when the
+/// sensor is in a shadow cohort: for comparison only, so sinks that serve or show forecasts leave them out.
+/// </param>
 public sealed record SinkBatch(
     IReadOnlyList<SensorReading> Readings,
     IReadOnlyList<Prediction> Predictions,
     IReadOnlyList<Anomaly> Anomalies,
-    IReadOnlyList<ModelMetrics>? Metrics = null);
+    IReadOnlyList<ModelMetrics>? Metrics = null,
+    IReadOnlyList<Prediction>? Shadow = null);
 
 /// <summary>
 /// A model version's live one-step error over the registry's sliding window, written as <c>model_metrics</c>

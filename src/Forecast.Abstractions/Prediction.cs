@@ -35,8 +35,4 @@ public sealed record Prediction(
 {
     /// <summary>The <see cref="Stage"/> of predictions made by a shadow version.</summary>
     public const string ShadowStage = "shadow";
-
-    /// <summary>Whether a shadow version made it (never alerted on, not what the sensor is served).</summary>
-    [JsonIgnore]
-    public bool IsShadow => Stage == ShadowStage;
 }

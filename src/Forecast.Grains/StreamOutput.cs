@@ -49,7 +49,7 @@ internal sealed class StreamOutput(int capacity)
     public ApplyResult ToResult() =>
         new(Predictions.Count, Duplicates, OutOfOrder, Invalid, Anomalies.Count, Anomalies.Count(a => a.Timestamp == a.EpisodeStart));
 
-    /// <summary>The sink's batch: these predictions, then a shadow version's (<paramref name="shadow"/>), if any.</summary>
+    /// <summary>The sink's batch, with a shadow version's predictions (<paramref name="shadow"/>) beside these, if any.</summary>
     public SinkBatch ToSinkBatch(IReadOnlyList<Prediction>? shadow = null) =>
-        new(Readings, shadow is { Count: > 0 } ? [.. Predictions, .. shadow] : Predictions, Anomalies);
+        new(Readings, Predictions, Anomalies, Shadow: shadow is { Count: > 0 } ? shadow : null);
 }

@@ -21,8 +21,7 @@ internal sealed class KafkaOutputSink(IPredictionSink inner, KafkaIngestionOptio
         var deliveries = new List<Task>();
         if (options.PredictionsTopic is { Length: > 0 } predictions)
         {
-            // The topic carries the served forecast, one per reading; a shadow version's are compared in the sink.
-            deliveries.AddRange(batch.Predictions.Where(p => !p.IsShadow).Select(p => Produce(predictions, p.SensorId, p, cancellationToken)));
+            deliveries.AddRange(batch.Predictions.Select(p => Produce(predictions, p.SensorId, p, cancellationToken)));
         }
 
         if (options.AnomaliesTopic is { Length: > 0 } anomalies)

@@ -13,7 +13,6 @@ public sealed class EmbeddedStore : IPredictionSink
 {
     private readonly ConcurrentDictionary<string, Entry> _latest = new(StringComparer.Ordinal);
     private long _predictions;
-    private long _shadowPredictions;
     private long _rewrites;
     private long _anomalyCount;
 
@@ -22,9 +21,6 @@ public sealed class EmbeddedStore : IPredictionSink
 
     /// <summary>Predictions not newer than the one held for their sensor: idempotent rewrites, such as replays.</summary>
     public long Rewrites => Interlocked.Read(ref _rewrites);
-
-    /// <summary>Predictions of shadow versions received (not held: the sensor is not served them).</summary>
-    public long ShadowPredictions => Interlocked.Read(ref _shadowPredictions);
 
     /// <summary>Anomaly events received.</summary>
     public long Anomalies => Interlocked.Read(ref _anomalyCount);
@@ -49,13 +45,6 @@ public sealed class EmbeddedStore : IPredictionSink
 
         foreach (var prediction in batch.Predictions)
         {
-            if (prediction.IsShadow)
-            {
-                // Not what the sensor is served: counted apart, never the latest.
-                Interlocked.Increment(ref _shadowPredictions);
-                continue;
-            }
-
             var entry = _latest.GetOrAdd(prediction.SensorId, static _ => new Entry());
             lock (entry)
             {

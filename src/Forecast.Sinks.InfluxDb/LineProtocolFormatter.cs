@@ -39,11 +39,14 @@ internal sealed class LineProtocolFormatter
         return new LineProtocolFormatter(steps, options.WriteReadings);
     }
 
+    /// <summary>The served predictions, then a shadow version's: both are written, the shadow's tagged with their stage.</summary>
+    private static IEnumerable<Prediction> Predictions(SinkBatch batch) => batch.Shadow is { } shadow ? batch.Predictions.Concat(shadow) : batch.Predictions;
+
     /// <summary>How many lines <see cref="Format"/> writes for <paramref name="batch"/>.</summary>
     public int CountLines(SinkBatch batch)
     {
         var lines = batch.Anomalies.Count + (_writeReadings ? batch.Readings.Count : 0) + (batch.Metrics?.Count ?? 0);
-        foreach (var prediction in batch.Predictions)
+        foreach (var prediction in Predictions(batch))
         {
             var steps = prediction.Steps;
             for (var i = 0; i < steps.Count; i++)
@@ -68,7 +71,7 @@ internal sealed class LineProtocolFormatter
         Validate(batch);
         var lines = 0;
 
-        foreach (var prediction in batch.Predictions)
+        foreach (var prediction in Predictions(batch))
         {
             var steps = prediction.Steps;
             for (var i = 0; i < steps.Count; i++)
@@ -83,10 +86,11 @@ internal sealed class LineProtocolFormatter
                 WriteTag(buffer, prediction.Model);
                 buffer.Write(",sensor="u8);
                 WriteTag(buffer, prediction.SensorId);
-                if (prediction.IsShadow)
+                if (prediction.Stage is { } stage)
                 {
                     // A shadow version's forecast: its own series, so dashboards compare it and nothing alerts on it.
-                    buffer.Write(",stage=shadow"u8);
+                    buffer.Write(",stage="u8);
+                    WriteTag(buffer, stage);
                 }
 
                 buffer.Write(",step="u8);
@@ -149,7 +153,7 @@ internal sealed class LineProtocolFormatter
     {
         // Allocates only once something is wrong: the report is created by the first problem.
         Problems? problems = null;
-        foreach (var prediction in batch.Predictions)
+        foreach (var prediction in Predictions(batch))
         {
             var steps = prediction.Steps;
             var anyStep = false;
@@ -172,6 +176,10 @@ internal sealed class LineProtocolFormatter
             {
                 CheckTag(ref problems, "prediction", "sensor", prediction.SensorId);
                 CheckTag(ref problems, "prediction", "model", prediction.Model);
+                if (prediction.Stage is { } stage)
+                {
+                    CheckTag(ref problems, "prediction", "stage", stage);
+                }
             }
         }
 

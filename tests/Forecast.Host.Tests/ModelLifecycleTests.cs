@@ -190,29 +190,7 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         return JsonNode.Parse(stdout)!;
     }
 
-    internal static async Task WaitAsync(ForecastProcess silo, Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(silo.HasExited, $"the silo exited:\n{silo.Output}");
-            try
-            {
-                if (await done())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"not reached within 45 s; silo output:\n{silo.Output}");
-    }
+    private static Task WaitAsync(ForecastProcess silo, Func<Task<bool>> done) => silo.WaitUntilAsync(done, TimeSpan.FromSeconds(45));
 
     private static async Task<JsonNode> SummaryAsync(ForecastProcess silo)
     {

@@ -107,19 +107,5 @@ public sealed class ModelSwapTests(RedisFixture redis, ITestOutputHelper output)
         return served;
     }
 
-    private static async Task WaitAsync(ForecastProcess silo, Func<Task<bool>> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await done())
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"not reached within 45 s; silo output:\n{silo.Output}");
-    }
+    private static Task WaitAsync(ForecastProcess silo, Func<Task<bool>> done) => silo.WaitUntilAsync(done, TimeSpan.FromSeconds(45));
 }

@@ -66,7 +66,7 @@ public sealed class InfluxDbSinkTests(InfluxServerFixture fixture)
 
         await using (var sink = InfluxDbSink.Create(TestData.V1(_server.Url, database)))
         {
-            await sink.WriteAsync(new SinkBatch([], [served, shadow], []));
+            await sink.WriteAsync(new SinkBatch([], [served], [], Shadow: [shadow]));
             await sink.WriteAsync(new SinkBatch([], [], [], [new ModelMetrics("gru@2", "shadow", at, 1_200, 0.25, 0.875)]));
         }
 

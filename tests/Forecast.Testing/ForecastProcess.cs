@@ -108,6 +108,38 @@ public sealed class ForecastProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Polls <paramref name="done"/> (an HTTP look at the silo, say) every 500 ms until it holds; an
+    /// <see cref="HttpRequestException"/> counts as not yet (the silo is not listening, or the answer is a 404). Fails with
+    /// the silo's output when the silo exits first or <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"the silo exited:\n{Output}");
+            }
+
+            try
+            {
+                if (await done())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"not reached within {timeout.TotalSeconds:0} s; silo output:\n{Output}");
+    }
+
     /// <summary>SIGKILL: no shutdown hook runs, nothing is drained or committed.</summary>
     public void Kill()
     {

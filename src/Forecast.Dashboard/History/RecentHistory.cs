@@ -37,9 +37,7 @@ internal sealed class RecentHistory(DashboardOptions options)
     public void Record(SinkBatch batch)
     {
         var readings = batch.Readings;
-        // A shadow version's forecasts are compared in InfluxDB, not shown: the dashboard shows what is served.
-        var predictions = batch.Predictions.Any(p => p.IsShadow) ? [.. batch.Predictions.Where(p => !p.IsShadow)] : batch.Predictions;
-        var paired = predictions.Count == readings.Count;
+        var paired = batch.Predictions.Count == readings.Count;
         for (var start = 0; start < readings.Count;)
         {
             var sensorId = readings[start].SensorId;
@@ -55,7 +53,7 @@ internal sealed class RecentHistory(DashboardOptions options)
                 var anomaly = NextAnomaly(batch.Anomalies, sensorId, -1);
                 for (var i = start; i < end; i++)
                 {
-                    sensor.Add(readings[i], paired ? predictions[i] : null);
+                    sensor.Add(readings[i], paired ? batch.Predictions[i] : null);
                     // An anomaly event belongs to the reading at its timestamp: it counts after that reading.
                     while (anomaly >= 0 && (i == end - 1 || batch.Anomalies[anomaly].Timestamp < readings[i + 1].Timestamp))
                     {
@@ -71,7 +69,7 @@ internal sealed class RecentHistory(DashboardOptions options)
 
         if (!paired)
         {
-            foreach (var prediction in predictions)
+            foreach (var prediction in batch.Predictions)
             {
                 var sensor = Sensor(prediction.SensorId);
                 lock (sensor)

@@ -1,3 +1,4 @@
+using Forecast.Inference.Onnx;
 using Forecast.Models.Registry;
 using Forecast.Models.Storage;
 
@@ -67,7 +68,7 @@ internal sealed partial class ModelSync(
     }
 
     internal static string Signature(Forecast.Abstractions.ModelSignature signature) =>
-        signature == Forecast.Abstractions.ModelSignature.Window ? "window" : "stateful-step";
+        signature == Forecast.Abstractions.ModelSignature.Window ? ModelManifest.WindowSignature : ModelManifest.StatefulStep;
 
     private async Task SyncOnceAsync(CancellationToken cancellationToken)
     {
