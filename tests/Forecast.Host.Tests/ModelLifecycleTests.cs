@@ -48,6 +48,27 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("422", refusal, StringComparison.Ordinal);
         Assert.Contains("model.onnx", refusal, StringComparison.Ordinal);
 
+        // Bad requests to the other endpoints: each refused with its reason, the registry untouched.
+        foreach (var (path, body, status, reason) in new (string, string, HttpStatusCode, string)[]
+        {
+            ("/models", "", HttpStatusCode.UnprocessableEntity, "not a gzip tar"),
+            ("/models/lstm-default@2/deploy", "{not json", HttpStatusCode.BadRequest, "not a deploy request"),
+            ("/models/lstm-default@2/deploy", "{\"mode\": \"sometimes\"}", HttpStatusCode.BadRequest, "mode must be primary, canary or shadow"),
+            ("/models/nope@1/deploy", "{\"mode\": \"canary\"}", HttpStatusCode.NotFound, "nope@1 is not in the registry"),
+            ("/models/lstm-default@2/deploy", "{\"mode\": \"canary\", \"percent\": 0}", HttpStatusCode.UnprocessableEntity, "percent 0 is not from 1 to 100"),
+            ("/models/rollback", "", HttpStatusCode.Conflict, "nothing to roll back"),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+            using var response = await http.SendAsync(request);
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"POST {path} {body}: {(int)response.StatusCode} {answer}");
+            Assert.Contains(reason, answer, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["lstm-default@2 primary"], (await ListAsync(url, keys))["versions"]!.AsArray().Select(v => $"{v!["id"]} {v["stage"]}"));
+
         // A canary for half the sensors: each sensor names the version it is served.
         var (deployed, _, deployLog) = await CliAsync(
             "deploy", ModelsVerbTests.RepositoryFile("onnx", "models", "gru-window"), "--mode", "canary", "--percent", "50", "--url", url, "--api-key-file", keys);
@@ -82,7 +103,10 @@ public sealed class ModelLifecycleTests(ITestOutputHelper output) : IDisposable
         var entries = JsonNode.Parse(audit)!.AsArray().Select(e => $"{e!["actor"]} {e["action"]} {e["outcome"]}").ToList();
         output.WriteLine(string.Join('\n', entries));
         Assert.Equal(
-            ["bundled upload ok", "alice upload refused", "alice upload ok", "alice deploy ok", "alice rollback ok", "alice deploy ok", "alice rollback ok"],
+            [
+                "bundled upload ok", "alice upload refused", "alice upload refused", "alice deploy refused", "alice deploy refused", "alice rollback refused",
+                "alice upload ok", "alice deploy ok", "alice rollback ok", "alice deploy ok", "alice rollback ok",
+            ],
             entries);
 
         var summary = await SummaryAsync(silo);
