@@ -23,6 +23,13 @@ public sealed class AnomalyOptions
     public int SuppressReadings { get; set; } = 50;
 
     /// <summary>
+    /// After a detection and its <see cref="SuppressReadings"/>, scores stay held at 0 until one falls below
+    /// this (a tail probability above 10%: the sensor is back to ordinary), so an event that lasts is
+    /// detected once. Default 0.1.
+    /// </summary>
+    public double RearmScore { get; set; } = 0.1;
+
+    /// <summary>
     /// A value farther than this fraction of the sensor's seen range outside that range is novel and
     /// scores 1. Default 0.05.
     /// </summary>
@@ -85,6 +92,13 @@ public sealed class AnomalyOptions
 
     /// <summary>Scored readings before the sensor's own residual scale replaces the model's calibration. Default 32.</summary>
     public int MinResiduals { get; set; } = 32;
+
+    /// <summary>
+    /// Smallest residual scale the one-step and full-horizon surprises are measured in, as a fraction of the
+    /// model's calibrated scale at that step, as for the episodes' scale: a sensor quieter than its model
+    /// expects (a flat line) must not make float dust look anomalous. Default 0.5.
+    /// </summary>
+    public double SurpriseFloor { get; set; } = 0.5;
 
     /// <summary>Weight of each new residual in the sensor's exponentially weighted residual scale. Default 0.02.</summary>
     public double ResidualWeight { get; set; } = 0.02;

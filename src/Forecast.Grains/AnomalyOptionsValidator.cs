@@ -12,6 +12,11 @@ internal sealed class AnomalyOptionsValidator : OptionsValidator<AnomalyOptions>
             yield return "Anomaly:Threshold must be in (0, 1] (default 0.6: a surprise as rare as one in 10^(0.6 LogScale), a million).";
         }
 
+        if (!(o.RearmScore > 0 && o.RearmScore <= o.Threshold))
+        {
+            yield return "Anomaly:RearmScore must be above 0 and at most Anomaly:Threshold (defaults 0.1, 0.6).";
+        }
+
         if (!(o.CloseScore > 0 && o.CloseScore < o.ClampScore && o.CloseScore < o.CriticalScore))
         {
             yield return "Anomaly surprises must satisfy 0 < CloseScore < ClampScore and CloseScore < CriticalScore (defaults 3, 5, 10).";
@@ -40,6 +45,11 @@ internal sealed class AnomalyOptionsValidator : OptionsValidator<AnomalyOptions>
         if (o.CloseAfter < 1 || o.MinResiduals < 1)
         {
             yield return "Anomaly:CloseAfter and Anomaly:MinResiduals must be at least 1.";
+        }
+
+        if (o.SurpriseFloor is not (>= 0 and <= 10))
+        {
+            yield return "Anomaly:SurpriseFloor must be from 0 to 10 (default 0.5: surprises are measured in at least half the model's calibrated residual scale).";
         }
 
         if (o.ResidualWeight is not (> 0 and <= 1))

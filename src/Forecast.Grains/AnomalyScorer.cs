@@ -11,7 +11,8 @@ namespace Forecast.Grains;
 /// the sensor has ever shown and outside its forecast's band. Nothing is decided during the first
 /// <see cref="AnomalyOptions.LearningReadings"/> readings, and after a detection (a score at or above
 /// <see cref="AnomalyOptions.Threshold"/>) the next <see cref="AnomalyOptions.SuppressReadings"/> scores are
-/// held at 0, so one event raises one alert. Fixed in size (about 1 KB), and checkpointed with the stream.
+/// held at 0, and after them every score until one falls below <see cref="AnomalyOptions.RearmScore"/>,
+/// so one event raises one alert however long it lasts. Fixed in size (about 1 KB), and checkpointed with the stream.
 /// </summary>
 internal sealed class AnomalyScorer
 {
@@ -22,6 +23,7 @@ internal sealed class AnomalyScorer
     private double _min = double.NaN;
     private double _max = double.NaN;
     private int _suppress;
+    private bool _held;
     private TimeSpan _weightInterval = TimeSpan.MinValue;
     private double _weight;
 
@@ -59,16 +61,19 @@ internal sealed class AnomalyScorer
             return default;
         }
 
-        if (_suppress > 0)
+        var score = novel ? 1 : likelihood;
+        if (_suppress > 0 || _held)
         {
-            _suppress--;
+            // One event, one detection: after the suppression a new one also needs the score to have been back
+            // to ordinary in between, or a long event would be detected again every SuppressReadings.
+            _suppress = Math.Max(0, _suppress - 1);
+            _held &= score >= options.RearmScore;
             return default;
         }
 
-        var score = novel ? 1 : likelihood;
         if (score >= options.Threshold)
         {
-            _suppress = options.SuppressReadings;
+            (_suppress, _held) = (options.SuppressReadings, true);
         }
 
         return new AnomalyScore(score, novel);
@@ -123,13 +128,13 @@ internal sealed class AnomalyScorer
         var profile = state.Profile is { } profileState ? SeasonalProfile.From(profileState, options) : Profile(options);
         var fits = near is not null && far is not null && season is not null && (profile is not null) == (options.SeasonPeriod > TimeSpan.Zero);
         return fits
-            ? new AnomalyScorer(near!, far!, season!, profile) { Seen = state.Seen, _min = state.Min, _max = state.Max, _suppress = state.Suppress }
+            ? new AnomalyScorer(near!, far!, season!, profile) { Seen = state.Seen, _min = state.Min, _max = state.Max, _suppress = state.Suppress, _held = state.Held }
             : new AnomalyScorer(options);
     }
 
     /// <summary>The scorer's state, for a checkpoint.</summary>
     public AnomalyScorerState ToState() =>
-        new(Seen, _min, _max, _suppress, _near.ToState(), _far.ToState(), _season.ToState(), _profile?.ToState());
+        new(Seen, _min, _max, _suppress, _near.ToState(), _far.ToState(), _season.ToState(), _profile?.ToState(), _held);
 }
 
 /// <summary>What <see cref="AnomalyScorer"/> judges of one reading.</summary>
@@ -156,6 +161,7 @@ internal readonly record struct AnomalyScore(double Value, bool Novel);
 /// <param name="Far">The full-horizon likelihood.</param>
 /// <param name="Season">The seasonal likelihood (null in a scorer state from before it).</param>
 /// <param name="Profile">The seasonal profile (null when <see cref="AnomalyOptions.SeasonPeriod"/> is 0).</param>
+/// <param name="Held">Whether the last detection's event is still on: no new one until the score falls below the threshold.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.AnomalyScorerState")]
 internal sealed record AnomalyScorerState(
     [property: Id(0)] long Seen,
@@ -165,4 +171,5 @@ internal sealed record AnomalyScorerState(
     [property: Id(4)] SurpriseLikelihoodState Near,
     [property: Id(5)] SurpriseLikelihoodState Far,
     [property: Id(6)] SurpriseLikelihoodState? Season = null,
-    [property: Id(7)] SeasonalProfileState? Profile = null);
+    [property: Id(7)] SeasonalProfileState? Profile = null,
+    [property: Id(8)] bool Held = false);

@@ -67,7 +67,8 @@ internal sealed class StepResiduals
             return double.NaN;
         }
 
-        return Math.Abs(z - Kept(step)) / (Sigma(step, options) ?? (modelSigma[step] * ratio));
+        var sigma = Sigma(step, options) ?? (modelSigma[step] * ratio);
+        return Math.Abs(z - Kept(step)) / Math.Max(sigma, options.SurpriseFloor * modelSigma[step]);
     }
 
     /// <summary>What the forecast made <paramref name="step"/> + 1 readings ago said of the next reading.</summary>

@@ -61,7 +61,27 @@ public sealed class AnomalyScorerTests
 
         Assert.Equal(new AnomalyScore(1, Novel: true), detection);
         Assert.All(after, s => Assert.Equal(default, s));
-        Assert.True(Observe(scorer, 500, 40, 40).Value > 0);
+    }
+
+    [Fact]
+    public void Observe_DetectsAnEventThatLasts_Once_AndTheNextEventAfterTheSensorWasBackToOrdinary()
+    {
+        var (scorer, random) = (new AnomalyScorer(Options), new Random(8));
+        for (var i = 0; i < 300; i++)
+        {
+            Observe(scorer, 10 + random.NextDouble(), Noise(random), Noise(random));
+        }
+
+        // Ten times the suppression of surprises far beyond the sensor's noise: one event, one detection.
+        var during = Enumerable.Range(0, 10 * Options.SuppressReadings).Select(_ => Observe(scorer, 10 + random.NextDouble(), 40, 40)).ToArray();
+        Assert.Single(during, s => s.Value >= Options.Threshold);
+
+        for (var i = 0; i < 200; i++)
+        {
+            Observe(scorer, 10 + random.NextDouble(), Noise(random), Noise(random));
+        }
+
+        Assert.True(Observe(scorer, 500, 40, 40).Value >= Options.Threshold);
     }
 
     [Fact]

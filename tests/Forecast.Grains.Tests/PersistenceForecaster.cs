@@ -15,6 +15,11 @@ internal sealed class PersistenceForecaster : IForecaster
 
     public Exception? FailWith { get; set; }
 
+    /// <summary>Most a forecast is off by, at random (a fixed seed): a real model's float dust on a flat input.</summary>
+    public float Dust { get; set; }
+
+    private readonly Random _dust = new(3);
+
     public ValueTask StepAsync(ReadOnlyMemory<float> inputs, Memory<float> state, Memory<float> forecast, CancellationToken cancellationToken = default)
     {
         if (FailWith is { } failure)
@@ -24,7 +29,7 @@ internal sealed class PersistenceForecaster : IForecaster
 
         Calls.Add(inputs.ToArray());
         state.Span[0] += inputs.Length;
-        forecast.Span[..Model.Horizon].Fill(inputs.Span[^1]);
+        forecast.Span[..Model.Horizon].Fill(inputs.Span[^1] + (Dust * _dust.NextSingle()));
         return ValueTask.CompletedTask;
     }
 }

@@ -27,6 +27,21 @@ public sealed class SensorStreamAnomalyTests
         Assert.All(output.Scores, s => Assert.True(double.IsNaN(s) || s is >= 0 and < 0.5, $"score {s}"));
     }
 
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.0)]
+    public async Task ApplyAsync_RaisesNothing_ForAConstantSensor_WhoseModelLeavesFloatDust(double floor)
+    {
+        // The sensor's own residual scale shrinks to the dust; measured in it, the dust would look like surprises.
+        var options = new AnomalyOptions { SurpriseFloor = floor };
+        var stream = new SensorStream(Sensor, options);
+
+        var output = await stream.ApplyAsync([.. Enumerable.Range(0, 3000).Select(i => At(i, 42))], new PersistenceForecaster { Dust = 1e-5f });
+
+        var loudest = output.Scores.Where(s => !double.IsNaN(s)).Max();
+        Assert.True(floor > 0 ? loudest < 0.1 : loudest >= 0.1, $"loudest score {loudest} with SurpriseFloor {floor}");
+    }
+
     [Fact]
     public async Task ApplyAsync_CountsAFewNaNsAsInvalid_AndScoresTheRest()
     {
