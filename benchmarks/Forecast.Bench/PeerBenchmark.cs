@@ -18,6 +18,8 @@ internal static class PeerBenchmark
 {
     private static readonly string Topic = new KafkaIngestionOptions().Topic;
 
+    private static readonly string WarmupTopic = Topic + "-warmup";
+
     private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeSeconds() / 60 * 60);
 
     public static async Task<int> RunAsync(string[] args)
@@ -25,6 +27,7 @@ internal static class PeerBenchmark
         var settings = ForecastHostBuilder.Create(args).Configuration;
         var sensors = settings.GetValue("Simulator:Sensors", 1_000);
         var perSensor = settings.GetValue("Bench:ReadingsPerSensor", 200);
+        var warmup = settings.GetValue("Bench:WarmupReadingsPerSensor", 0);
         var total = (long)sensors * perSensor;
         var peer = settings.GetValue("Bench:Peer", Path.Combine("benchmarks", "peer", "peer.py"))!;
         if (!File.Exists(peer))
@@ -37,17 +40,19 @@ internal static class PeerBenchmark
         var forecastDatabase = await influx.CreateDatabaseAsync("forecast");
         var peerDatabase = await influx.CreateDatabaseAsync("peer");
         Console.Error.WriteLine($"bench peer: {total:N0} readings of {sensors:N0} sensors in the mock cluster ({cluster.BootstrapServers}), InfluxDB 1.x at {influx.Url}");
-        Produce(cluster.BootstrapServers, sensors, perSensor);
+        Produce(cluster.BootstrapServers, Topic, sensors, perSensor);
 
         using var progress = new Progress(cluster.BootstrapServers);
-        var forecast = await MeasureAsync("forecast", total, progress, influx, async () =>
+        async Task<IHost> StartForecastAsync(string topic, string group, string database)
         {
             var builder = ForecastHostBuilder.Create(args, new Dictionary<string, string?>
             {
                 ["Kafka:BootstrapServers"] = cluster.BootstrapServers,
+                ["Kafka:Topic"] = topic,
+                ["Kafka:GroupId"] = group,
                 ["InfluxDb:Url"] = influx.Url,
                 ["InfluxDb:Version"] = "V1",
-                ["InfluxDb:Database"] = forecastDatabase,
+                ["InfluxDb:Database"] = database,
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             builder.AddForecastSilo();
@@ -55,6 +60,29 @@ internal static class PeerBenchmark
             builder.AddKafkaIngestion();
             var host = builder.Build();
             await host.StartAsync();
+            return host;
+        }
+
+        if (warmup > 0)
+        {
+            // A silo that has run a while: its code is jitted to the last tier. This process keeps the code when
+            // the warm-up silo stops; the timed one starts with fresh grains.
+            Produce(cluster.BootstrapServers, WarmupTopic, sensors, warmup);
+            using var warm = await StartForecastAsync(WarmupTopic, "forecast-warmup", await influx.CreateDatabaseAsync("warmup"));
+            var deadline = Stopwatch.StartNew();
+            while (progress.Committed("forecast-warmup", WarmupTopic) < (long)sensors * warmup)
+            {
+                Check(deadline, "forecast-warmup", progress);
+                await Task.Delay(100);
+            }
+
+            await warm.StopAsync();
+            Console.Error.WriteLine($"  forecast warm-up: {(long)sensors * warmup:N0} readings in {deadline.Elapsed.TotalSeconds:N1} s, untimed");
+        }
+
+        var forecast = await MeasureAsync("forecast", total, progress, influx, async () =>
+        {
+            var host = await StartForecastAsync(Topic, "forecast", forecastDatabase);
             return (async () =>
             {
                 await host.StopAsync();
@@ -104,6 +132,7 @@ internal static class PeerBenchmark
         {
             readings = total,
             sensors,
+            forecastWarmedUp = warmup > 0,
             forecastReadingsPerSecond = Math.Round(forecast.ReadingsPerSecond),
             peerReadingsPerSecond = Math.Round(python.ReadingsPerSecond),
             ratio = Math.Round(ratio, 2),
@@ -183,7 +212,7 @@ internal static class PeerBenchmark
         }
     }
 
-    private static void Produce(string bootstrapServers, int sensors, int perSensor)
+    private static void Produce(string bootstrapServers, string topic, int sensors, int perSensor)
     {
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
@@ -206,7 +235,7 @@ internal static class PeerBenchmark
                 {
                     try
                     {
-                        producer.Produce(Topic, message);
+                        producer.Produce(topic, message);
                         break;
                     }
                     catch (ProduceException<string, byte[]> exception) when (exception.Error.Code == Confluent.Kafka.ErrorCode.Local_QueueFull)
@@ -223,7 +252,7 @@ internal static class PeerBenchmark
         // trimmed would leave both contenders waiting for readings that are gone.
         using var reader = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "bench-peer-check" }).Build();
         var kept = Enumerable.Range(0, KafkaMockCluster.Partitions)
-            .Select(p => reader.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10)))
+            .Select(p => reader.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)))
             .Sum(w => w.High.Value - w.Low.Value);
         if (kept != (long)sensors * perSensor)
         {
@@ -237,14 +266,14 @@ internal static class PeerBenchmark
     {
         private readonly Dictionary<string, IConsumer<string, byte[]>> _readers = [];
 
-        public long Committed(string group)
+        public long Committed(string group, string topic = "")
         {
             if (!_readers.TryGetValue(group, out var reader))
             {
                 reader = _readers[group] = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = group }).Build();
             }
 
-            var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(Topic, p));
+            var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(topic.Length > 0 ? topic : Topic, p));
             return reader.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
         }
 
