@@ -266,14 +266,14 @@ internal static class PeerBenchmark
     {
         private readonly Dictionary<string, IConsumer<string, byte[]>> _readers = [];
 
-        public long Committed(string group, string topic = "")
+        public long Committed(string group, string? topic = null)
         {
             if (!_readers.TryGetValue(group, out var reader))
             {
                 reader = _readers[group] = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = group }).Build();
             }
 
-            var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(topic.Length > 0 ? topic : Topic, p));
+            var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(topic ?? Topic, p));
             return reader.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
         }
 

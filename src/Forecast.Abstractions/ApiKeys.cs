@@ -21,7 +21,10 @@ public sealed class ApiKeys
     /// <summary>How many keys the file holds.</summary>
     public int Count => _keys.Count;
 
-    /// <summary>Reads <paramref name="file"/>; <paramref name="setting"/> and <paramref name="label"/> name the key and the second column in errors.</summary>
+    /// <summary>
+    /// Reads <paramref name="file"/>; <paramref name="setting"/> and <paramref name="label"/> name the key and the second
+    /// column in errors. A file that cannot be read or holds no valid key is an <see cref="InvalidOperationException"/>.
+    /// </summary>
     public static ApiKeys Load(string? file, string setting = "Edge:ApiKeyFile", string label = "SENSOR_PREFIX")
     {
         if (string.IsNullOrWhiteSpace(file))
@@ -29,9 +32,19 @@ public sealed class ApiKeys
             return new([]);
         }
 
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(file);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"{setting} '{file}' cannot be read: {exception.Message}", exception);
+        }
+
         var keys = new List<(byte[], string)>();
         var number = 0;
-        foreach (var raw in File.ReadLines(file))
+        foreach (var raw in lines)
         {
             number++;
             var line = raw.Trim();

@@ -161,7 +161,7 @@ internal readonly record struct AnomalyScore(double Value, bool Novel);
 /// <param name="Far">The full-horizon likelihood.</param>
 /// <param name="Season">The seasonal likelihood (null in a scorer state from before it).</param>
 /// <param name="Profile">The seasonal profile (null when <see cref="AnomalyOptions.SeasonPeriod"/> is 0).</param>
-/// <param name="Held">Whether the last detection's event is still on: no new one until the score falls below the threshold.</param>
+/// <param name="Held">Whether the last detection's event is still on: no new one until the score falls below <see cref="AnomalyOptions.RearmScore"/>.</param>
 [GenerateSerializer, Immutable, Alias("Forecast.AnomalyScorerState")]
 internal sealed record AnomalyScorerState(
     [property: Id(0)] long Seen,

@@ -50,6 +50,16 @@ public sealed class EdgePartsTests
     }
 
     [Fact]
+    public void ApiKeys_RefuseAFileThatCannotBeRead_NamingTheSettingAndTheFile()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-such-keys-{Guid.NewGuid():N}");
+
+        var error = Assert.Throws<InvalidOperationException>(() => ApiKeys.Load(missing)).Message;
+
+        Assert.StartsWith($"Edge:ApiKeyFile '{missing}' cannot be read", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ApiKeys_RefuseAFileWithShortKeysOrNoKey()
     {
         var file = Path.GetTempFileName();

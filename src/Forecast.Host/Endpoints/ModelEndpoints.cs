@@ -29,9 +29,10 @@ internal static class ModelEndpoints
         {
             keys = ApiKeys.Load(keyFile, "Api:KeyFile", "NAME");
         }
-        catch (Exception exception) when (exception is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (InvalidOperationException exception)
         {
-            throw new ArgumentException(exception is InvalidOperationException ? exception.Message : $"Api:KeyFile '{keyFile}' cannot be read: {exception.Message}", exception);
+            // A configuration error: the host reports ArgumentExceptions at start as such.
+            throw new ArgumentException(exception.Message, exception);
         }
 
         var models = app.MapGroup("/models").AddEndpointFilter(async (context, next) =>
