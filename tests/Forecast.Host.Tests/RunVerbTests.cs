@@ -79,6 +79,8 @@ public sealed class RunVerbTests
     [InlineData("--Inference:MaxBatch 0", "Inference:MaxBatch")]
     [InlineData("--Anomaly:ClampScore 2", "0 < CloseScore < ClampScore and CloseScore < CriticalScore")]
     [InlineData("--Anomaly:Threshold 1.5", "Anomaly:Threshold must be in (0, 1]")]
+    [InlineData("--Anomaly:RearmScore 0.9", "Anomaly:RearmScore must be above 0 and at most Anomaly:Threshold")]
+    [InlineData("--Anomaly:SurpriseFloor -1", "Anomaly:SurpriseFloor must be from 0 to 10")]
     [InlineData("--Anomaly:SeasonBins 0", "Anomaly:SeasonBins from 1 to 10000")]
     [InlineData("--Anomaly:SeasonWeight 2", "Anomaly:SeasonWeight in (0, 1]")]
     [InlineData("--Anomaly:EstimationBlocks 0", "Anomaly:EstimationBlocks must be from 1 to 1000")]
