@@ -28,6 +28,11 @@ internal static class PeerBenchmark
         var sensors = settings.GetValue("Simulator:Sensors", 1_000);
         var perSensor = settings.GetValue("Bench:ReadingsPerSensor", 200);
         var warmup = settings.GetValue("Bench:WarmupReadingsPerSensor", 0);
+        if (sensors < 1 || perSensor < 1 || warmup < 0)
+        {
+            throw new ArgumentException("--Simulator:Sensors and --Bench:ReadingsPerSensor must be positive, --Bench:WarmupReadingsPerSensor at least 0.");
+        }
+
         var total = (long)sensors * perSensor;
         var peer = settings.GetValue("Bench:Peer", Path.Combine("benchmarks", "peer", "peer.py"))!;
         if (!File.Exists(peer))

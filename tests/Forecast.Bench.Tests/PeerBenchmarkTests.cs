@@ -7,10 +7,10 @@ namespace Forecast.Bench.Tests;
 public sealed class PeerBenchmarkTests
 {
     [Fact]
-    public async Task RunAsync_BothContendersMakeEveryReadingDurable()
+    public async Task RunAsync_BothContendersMakeEveryReadingDurable_AfterForecastsWarmUp()
     {
         var exitCode = await PeerBenchmark.RunAsync(
-            ["--Simulator:Sensors", "100", "--Bench:ReadingsPerSensor", "60", "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]);
+            ["--Simulator:Sensors", "100", "--Bench:ReadingsPerSensor", "60", "--Bench:WarmupReadingsPerSensor", "20", "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]);
 
         Assert.Equal(0, exitCode);
     }
@@ -21,5 +21,16 @@ public sealed class PeerBenchmarkTests
         var error = await Assert.ThrowsAsync<ArgumentException>(() => PeerBenchmark.RunAsync(["--Bench:Peer", "/no/such/peer.py"]));
 
         Assert.Contains("Bench:Peer '/no/such/peer.py' does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Simulator:Sensors", "0")]
+    [InlineData("--Bench:ReadingsPerSensor", "-5")]
+    [InlineData("--Bench:WarmupReadingsPerSensor", "-1")]
+    public async Task RunAsync_RefusesSizesThatMakeNoBacklog(string option, string value)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => PeerBenchmark.RunAsync([option, value, "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]));
+
+        Assert.Contains("must be positive", error.Message, StringComparison.Ordinal);
     }
 }
