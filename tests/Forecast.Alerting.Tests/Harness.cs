@@ -16,10 +16,16 @@ internal sealed class Harness : IAsyncDisposable
 
     public DeliveryChannel Channel(string name) => Outbox.Channels.Single(c => c.Name == name);
 
-    /// <summary>Starts the outbox with <paramref name="configure"/> on top of fast retries and <paramref name="directory"/>.</summary>
-    public static async Task<Harness> StartAsync(string directory, Action<AlertingOptions> configure)
+    /// <summary>Starts the outbox with <paramref name="configure"/> on top of fast retries and <paramref name="directory"/>, logging to <paramref name="logs"/>.</summary>
+    public static async Task<Harness> StartAsync(string directory, Action<AlertingOptions> configure, LogLines? logs = null)
     {
-        var services = new ServiceCollection().AddLogging().AddAlerting(o => o.Configure(options =>
+        var services = new ServiceCollection().AddLogging(b =>
+        {
+            if (logs is not null)
+            {
+                b.AddProvider(logs);
+            }
+        }).AddAlerting(o => o.Configure(options =>
         {
             options.Outbox.Directory = directory;
             options.Outbox.RetryDelay = TimeSpan.FromMilliseconds(20);

@@ -38,6 +38,8 @@ internal sealed partial class AlertOutbox(
         meter.CreateObservableCounter("forecast.alerts.rejected", () => Each(c => c.Rejected), "{event}", "Alert events the receiver refused for good (4xx).");
         meter.CreateObservableCounter("forecast.alerts.dropped", () => Each(c => c.Dropped), "{event}", "Alert events dropped from a full outbox.");
         meter.CreateObservableGauge("forecast.alerts.pending", () => Each(c => c.Pending), "{event}", "Alert events waiting in the outbox.");
+        meter.CreateObservableCounter("forecast.alerts.unstored", () => Each(c => c.Unstored), "{write}", "Outbox writes the store refused (a full disk, Redis down).");
+        meter.CreateObservableGauge("forecast.alerts.held", () => Each(c => c.Held), "{write}", "Outbox writes held in memory until the store takes them.");
         meter.CreateObservableCounter("forecast.alerts.silenced", () => Silenced, "{event}", "Openings and escalations a silence held back.");
     }
 
@@ -66,6 +68,7 @@ internal sealed partial class AlertOutbox(
         foreach (var channel in channels)
         {
             _workers.Add(Task.Run(() => channel.RunAsync(_stopping.Token), CancellationToken.None));
+            _workers.Add(channel.KeepStoredAsync(_stopping.Token));
         }
 
         _workers.Add(RefreshSilencesAsync(_stopping.Token));

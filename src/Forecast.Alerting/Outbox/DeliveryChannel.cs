@@ -7,7 +7,8 @@ namespace Forecast.Alerting.Outbox;
 
 /// <summary>
 /// One delivery's queue in the silo's outbox and the worker that empties it, oldest first, so a sensor's
-/// events arrive in order. Every event is in the store before <see cref="EnqueueAsync"/> returns, and leaves
+/// events arrive in order. Every event is in the store before <see cref="EnqueueAsync"/> returns (or, where the
+/// store refuses it, held in memory and written once it takes writes again: <see cref="HeldWrites"/>), and leaves
 /// it only once the receiver took it or refused it for good (<see cref="ReceiverClient"/> says which, and how
 /// long to wait before trying again); a 410 turns the delivery off. The queue is bounded:
 /// when it is full the oldest resolved event goes first (then the oldest of any), counted as dropped, so a
@@ -23,6 +24,7 @@ internal sealed partial class DeliveryChannel
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<SendOutcome> _retry;
+    private readonly HeldWrites _writes;
     private readonly LinkedList<Entry> _queue = new();
     private readonly HashSet<string> _queued = [];
     private readonly SemaphoreSlim _signal = new(0);
@@ -32,13 +34,13 @@ internal sealed partial class DeliveryChannel
     private long _retries;
     private long _rejected;
     private long _dropped;
-    private long _unstored;
 
     public DeliveryChannel(
         IAlertDelivery delivery, IAlertStore store, string collection, OutboxOptions options, HttpClient http, TimeProvider clock, ILogger logger)
     {
         (_delivery, _store, _collection, _options, _clock, _logger) = (delivery, store, collection, options, clock, logger);
         _loaded = new Lazy<Task>(LoadAsync);
+        _writes = new HeldWrites(delivery.Name, store, collection, options.RetryDelay, clock, logger);
         _receiver = new ReceiverClient(http, options.RequestTimeout, clock);
         _retry = ReceiverClient.UntilDelivered(options, clock, (attempt, reason, delay) =>
         {
@@ -67,7 +69,7 @@ internal sealed partial class DeliveryChannel
 
     public DeliveryCounters Counters => new(
         Name, Pending, Interlocked.Read(ref _delivered), Interlocked.Read(ref _retries), Interlocked.Read(ref _rejected),
-        Interlocked.Read(ref _dropped), Disabled, Interlocked.Read(ref _unstored));
+        Interlocked.Read(ref _dropped), Disabled, _writes.Failures, _writes.Count, _writes.Error);
 
     /// <summary>Stores <paramref name="e"/> and wakes the worker; an event already queued (a replay) is not stored twice.</summary>
     public async ValueTask EnqueueAsync(AlertEvent e, CancellationToken cancellationToken)
@@ -98,12 +100,12 @@ internal sealed partial class DeliveryChannel
             _queue.AddLast(entry);
         }
 
-        await StoreAsync(() => _store.PutAsync(_collection, e.Id, JsonSerializer.Serialize(entry, AlertJson.Options), cancellationToken), e.Id, "store");
+        await _writes.PutAsync(e.Id, JsonSerializer.Serialize(entry, AlertJson.Options), cancellationToken);
         if (dropped is not null)
         {
             Interlocked.Increment(ref _dropped);
             LogDropped(_logger, _delivery.Name, dropped.Event.Id, dropped.Event.Kind, dropped.Event.SensorId, _options.Capacity);
-            await StoreAsync(() => _store.DeleteAsync(_collection, dropped.Event.Id, cancellationToken), dropped.Event.Id, "remove");
+            await _writes.DeleteAsync(dropped.Event.Id, cancellationToken);
         }
 
         _signal.Release();
@@ -116,7 +118,7 @@ internal sealed partial class DeliveryChannel
         var resending = _delivery as IResendingDelivery;
         if (resending is not null)
         {
-            await StoreAsync(() => resending.LoadAsync(stopping), "(firing alerts)", "load");
+            await _writes.RunAsync(() => resending.LoadAsync(stopping), "(firing alerts)", "load");
         }
 
         var nextResend = _clock.GetUtcNow() + (resending?.ResendInterval ?? TimeSpan.Zero);
@@ -172,7 +174,7 @@ internal sealed partial class DeliveryChannel
                 Interlocked.Add(ref _delivered, batch.Count);
                 if (resending is not null)
                 {
-                    await StoreAsync(() => resending.DeliveredAsync(events, stopping), events[0].Id, "note as firing");
+                    await _writes.RunAsync(() => resending.DeliveredAsync(events, stopping), events[0].Id, "note as firing");
                 }
 
                 break;
@@ -199,27 +201,24 @@ internal sealed partial class DeliveryChannel
 
         foreach (var entry in batch)
         {
-            await StoreAsync(() => _store.DeleteAsync(_collection, entry.Event.Id, stopping), entry.Event.Id, "remove");
+            await _writes.DeleteAsync(entry.Event.Id, stopping);
         }
     }
 
     /// <summary>
-    /// A write to the outbox's store. When the store fails (Redis down, disk full) the event still goes out from
-    /// memory, counted as unstored, and readings go on: an alert is never worth a blocked reading. A delivered
-    /// event whose removal failed may go out again after a restart, under the same id.
+    /// Writes again, every <see cref="OutboxOptions.RetryDelay"/>, what the store refused (a full disk, Redis
+    /// down), until <paramref name="stopping"/>. Meanwhile those events go out from memory: an alert is never
+    /// worth a blocked reading.
     /// </summary>
-    private async Task StoreAsync(Func<Task> write, string eventId, string what)
-    {
-        try
+    public Task KeepStoredAsync(CancellationToken stopping) => _writes.RetryAsync(
+        id =>
         {
-            await write();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            Interlocked.Increment(ref _unstored);
-            LogStoreFailed(_logger, exception, _delivery.Name, what, eventId);
-        }
-    }
+            lock (_queue)
+            {
+                return _queued.Contains(id);
+            }
+        },
+        stopping);
 
     /// <summary>Waits until the queue is empty, at most <paramref name="timeout"/>; true when it is.</summary>
     public async Task<bool> DrainAsync(TimeSpan timeout)
@@ -282,7 +281,7 @@ internal sealed partial class DeliveryChannel
         catch (Exception exception)
         {
             // Readings must not wait on the outbox: start empty; what the store holds goes out after a restart.
-            LogStoreFailed(_logger, exception, _delivery.Name, "load", "(all)");
+            LogLoadFailed(_logger, exception, _delivery.Name);
             return;
         }
 
@@ -324,8 +323,8 @@ internal sealed partial class DeliveryChannel
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: outbox full ({Capacity} events); dropped {EventId} ({Kind}, sensor {SensorId})")]
     private static partial void LogDropped(ILogger logger, string delivery, string eventId, AlertEventKind kind, string sensorId, int capacity);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: could not {What} event {EventId} in the outbox's store; it is delivered from memory, and would not survive a crash")]
-    private static partial void LogStoreFailed(ILogger logger, Exception exception, string delivery, string what, string eventId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert delivery {Delivery}: could not read the outbox's store; starting empty, and what it holds goes out after a restart")]
+    private static partial void LogLoadFailed(ILogger logger, Exception exception, string delivery);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert delivery {Delivery}: {Count} undelivered events from before the restart are queued again")]
     private static partial void LogResumed(ILogger logger, string delivery, int count);
@@ -335,4 +334,9 @@ internal sealed partial class DeliveryChannel
 }
 
 /// <summary>One delivery's counters since the silo started.</summary>
-public sealed record DeliveryCounters(string Name, int Pending, long Delivered, long Retries, long Rejected, long Dropped, bool Disabled, long Unstored = 0);
+/// <remarks>
+/// <c>Unstored</c>: writes the outbox's store refused; <c>Held</c>: those not yet made good (events kept only in
+/// memory, removals to make); <c>StoreError</c>: the store's error while any are held.
+/// </remarks>
+public sealed record DeliveryCounters(
+    string Name, int Pending, long Delivered, long Retries, long Rejected, long Dropped, bool Disabled, long Unstored = 0, int Held = 0, string? StoreError = null);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Forecast.Alerting.Outbox;
 using Forecast.Diagnostics;
 using Forecast.Sinks.Embedded;
 using Forecast.Host.Simulation;
@@ -13,7 +14,8 @@ internal sealed class ProgressReporter(
     BatchingForecaster forecaster,
     TimeProvider clock,
     ReadingDriver? driver = null,
-    EmbeddedStore? store = null) : BackgroundService
+    EmbeddedStore? store = null,
+    AlertOutbox? alerts = null) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
 
@@ -31,8 +33,10 @@ internal sealed class ProgressReporter(
                 var stats = forecaster.Statistics;
                 var batches = stats.Batches - lastStats.Batches;
                 var batch = batches == 0 ? 0 : (double)(stats.Steps - lastStats.Steps) / batches;
+                // Shown only while the outbox's store refuses writes (a full disk), so the line says why at once.
+                var held = alerts?.Channels.Sum(c => c.Counters.Held) ?? 0;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}] readings/s {(applied - lastApplied) / Period.TotalSeconds,8:N0} | applied {applied,10:N0} | predictions {store?.Predictions ?? applied,10:N0} | anomalies {store?.Anomalies ?? metrics.Anomalies,6:N0} | batch {batch,6:N1} | queue {stats.Pending,5} | in flight {driver?.InFlight ?? 0,5} | p99 {metrics.Latency.PercentileMs(0.99),7:N1} ms | failed {metrics.FailedCalls}"));
+                    $"[{Stopwatch.GetElapsedTime(started):hh\\:mm\\:ss}] readings/s {(applied - lastApplied) / Period.TotalSeconds,8:N0} | applied {applied,10:N0} | predictions {store?.Predictions ?? applied,10:N0} | anomalies {store?.Anomalies ?? metrics.Anomalies,6:N0} | batch {batch,6:N1} | queue {stats.Pending,5} | in flight {driver?.InFlight ?? 0,5} | p99 {metrics.Latency.PercentileMs(0.99),7:N1} ms | failed {metrics.FailedCalls}{(held > 0 ? $" | alert writes held {held}" : "")}"));
                 lastApplied = applied;
                 lastStats = stats;
             }

@@ -1,3 +1,4 @@
+using Forecast.Alerting.Outbox;
 using Forecast.Diagnostics;
 using Forecast.Host.Hosting;
 using Forecast.Sinks.Embedded;
@@ -9,7 +10,8 @@ namespace Forecast.Host.Endpoints;
 
 /// <summary>
 /// <c>/health/live</c> (the process serves requests), <c>/health/ready</c> (the sink can write; 503
-/// while InfluxDB is down), <c>/health</c> (the state of every part, as JSON), for probes and people, and
+/// while InfluxDB is down), <c>/health</c> (the state of every part, as JSON, alert deliveries and their outbox
+/// included), for probes and people, and
 /// <c>/metrics</c> for Prometheus.
 /// </summary>
 internal static class HealthEndpoints
@@ -39,6 +41,8 @@ internal static class HealthEndpoints
             pipeline = new { metrics.Applied, metrics.Ignored, metrics.Invalid, metrics.Anomalies, metrics.FailedCalls, p99LatencyMs = metrics.Latency.PercentileMs(0.99) },
             sink = (object?)services.GetService<InfluxDbSinkHealth>() ?? new { kind = "embedded", store?.Predictions, store?.Anomalies, store?.Sensors },
             kafka = kafka is null ? null : new { kafka.Consumed, kafka.DeadLettered, kafka.InFlight, kafka.Paused, kafka.Pauses },
+            // Each alert delivery's counters; storeError says the outbox's store takes no writes (a full disk).
+            alerts = services.GetService<AlertOutbox>()?.Channels.Select(c => c.Counters),
         };
     }
 }

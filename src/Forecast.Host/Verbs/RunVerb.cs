@@ -133,7 +133,7 @@ internal static class RunVerb
         deliveries = outbox.Channels.Select(c => c.Counters).Select(c => new
         {
             name = c.Name, pending = c.Pending, delivered = c.Delivered, retries = c.Retries, rejected = c.Rejected, dropped = c.Dropped, disabled = c.Disabled,
-            unstored = c.Unstored,
+            unstored = c.Unstored, held = c.Held, storeError = c.StoreError,
         }),
         silenced = outbox.Silenced,
     };
