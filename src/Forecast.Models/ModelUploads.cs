@@ -1,3 +1,4 @@
+using Forecast.Abstractions;
 using Forecast.Inference.Onnx;
 using Forecast.Models.Registry;
 using Forecast.Models.Storage;
@@ -15,7 +16,7 @@ public sealed class ModelUploads(IGrainFactory grains, IModelStore store, IOptio
     /// <summary>The largest upload taken (<see cref="ModelsOptions.MaxUploadBytes"/>).</summary>
     public long MaxUploadBytes => options.Value.MaxUploadBytes;
 
-    /// <summary>Validates and registers <paramref name="package"/>; the reply's status says what came of it (201, 200, 409, 413, 422).</summary>
+    /// <summary>Validates and registers <paramref name="package"/>; the reply's status says what came of it (201, 200, 409, 413, 422, 507 on a full disk).</summary>
     public async Task<RegistryReply> UploadAsync(byte[] package, string actor, CancellationToken cancellationToken = default)
     {
         var registry = grains.GetGrain<IModelRegistryGrain>(IModelRegistryGrain.Key);
@@ -52,6 +53,11 @@ public sealed class ModelUploads(IGrainFactory grains, IModelStore store, IOptio
             var reason = "the model was refused: " + exception.Message.Replace(scratch + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(scratch, ".", StringComparison.Ordinal);
             await registry.RefusedAsync(actor, "upload", $"{package.Length:N0} bytes", reason);
             return new RegistryReply(422, reason, null, await registry.GetAsync());
+        }
+        catch (IOException exception) when (DiskFull.Is(exception))
+        {
+            // Nothing was registered. Not audited either: the audit is written to that same disk.
+            return new RegistryReply(507, $"the model was not stored: {exception.Message} Free space there and upload it again.", null, await registry.GetAsync());
         }
         finally
         {

@@ -74,10 +74,26 @@ internal sealed partial class ModelRegistryGrain(
     private async Task<RegistryReply> ChangeAsync(Func<(int Status, string? Error, ModelVersion? Version)> change)
     {
         var audited = _registry.Audit.Count;
+        var before = _registry.ToJson();
         var (status, error, version) = change();
         if (_registry.Audit.Count != audited)
         {
-            await store.WriteRegistryAsync(_registry.ToJson());
+            try
+            {
+                await store.WriteRegistryAsync(_registry.ToJson());
+            }
+            catch (Exception exception)
+            {
+                // A change the store did not take is not made: what serves is what the store holds.
+                _registry = ModelRegistry.FromJson(before);
+                if (DiskFull.Is(exception))
+                {
+                    return new RegistryReply(507, $"the registry was not changed: {exception.Message}", null, _registry.Snapshot(Accuracy()));
+                }
+
+                throw;
+            }
+
             var audit = _registry.Audit[^1];
             LogChange(logger, audit.Actor, audit.Action, audit.Target, audit.Outcome, audit.Detail);
         }

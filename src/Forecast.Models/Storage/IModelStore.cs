@@ -1,3 +1,5 @@
+using Forecast.Abstractions;
+
 namespace Forecast.Models.Storage;
 
 /// <summary>
@@ -70,21 +72,39 @@ internal sealed class FolderModelStore : IModelStore
     public async Task<string?> ReadRegistryAsync(CancellationToken cancellationToken = default) =>
         File.Exists(RegistryPath) ? await File.ReadAllTextAsync(RegistryPath, cancellationToken) : null;
 
-    public async Task WriteRegistryAsync(string json, CancellationToken cancellationToken = default)
-    {
-        var temporary = RegistryPath + ".tmp";
-        await File.WriteAllTextAsync(temporary, json, cancellationToken);
-        File.Move(temporary, RegistryPath, overwrite: true);
-    }
+    public Task WriteRegistryAsync(string json, CancellationToken cancellationToken = default) =>
+        ReplaceAsync(RegistryPath, System.Text.Encoding.UTF8.GetBytes(json), cancellationToken);
 
     public async Task PutPackageAsync(string sha256, byte[] package, CancellationToken cancellationToken = default)
     {
         var path = PackagePath(sha256);
         if (!File.Exists(path))
         {
-            var temporary = path + ".tmp";
-            await File.WriteAllBytesAsync(temporary, package, cancellationToken);
+            await ReplaceAsync(path, package, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Writes a temporary file and renames it over <paramref name="path"/>, so a crash leaves the old file or the new
+    /// one. A failed write (a full disk) takes its temporary file with it and leaves the old one.
+    /// </summary>
+    private async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        try
+        {
+            await File.WriteAllBytesAsync(temporary, content, cancellationToken);
             File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception exception)
+        {
+            File.Delete(temporary);
+            if (DiskFull.Is(exception))
+            {
+                throw DiskFull.Named("the model registry", _directory, exception);
+            }
+
+            throw;
         }
     }
 
