@@ -44,6 +44,11 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
         {
             Hold(id, entry);
         }
+        else if (_error is not null)
+        {
+            // Only a stored event shows that the store takes writes again: removing a key it never took writes nothing.
+            Recovered();
+        }
     }
 
     /// <summary>Removes <paramref name="id"/> from the store (a held write of it is dropped), or holds the removal.</summary>
@@ -74,11 +79,6 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
             return false;
         }
 
-        if (_error is not null)
-        {
-            Recovered();
-        }
-
         return true;
     }
 
@@ -95,6 +95,8 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
                 {
                     held = [.. _held];
                 }
+
+                var made = 0;
 
                 foreach (var (id, entry) in held)
                 {
@@ -116,10 +118,11 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
                     }
 
                     Release(id, entry);
-                    Interlocked.Increment(ref _written);
+                    made++;
                 }
 
-                if (_error is not null)
+                Interlocked.Add(ref _written, made);
+                if (made > 0 && _error is not null)
                 {
                     Recovered();
                 }
