@@ -5,7 +5,8 @@ namespace Forecast.Alerting.Outbox;
 /// events then live only in the delivery's queue in memory, and the removals are not made yet. Both are written
 /// again every <c>retryEvery</c> until the store takes them, so the outbox is whole on disk again without help.
 /// A failing store is logged once as an error (at most once a minute, however many events fail), and its return
-/// once; <see cref="Error"/> says what is wrong meanwhile.
+/// once: when nothing is held, a write went through and none failed for five retry periods (a nearly full disk
+/// takes a short line now and then, which is no return). <see cref="Error"/> says what is wrong meanwhile.
 /// </summary>
 internal sealed partial class HeldWrites(string delivery, IAlertStore store, string collection, TimeSpan retryEvery, TimeProvider clock, ILogger logger)
 {
@@ -14,6 +15,8 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
     // Event id -> the entry to store, or null: to remove. Puts are held only for events still queued.
     private readonly Dictionary<string, string?> _held = [];
     private DateTimeOffset _errorLoggedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastFailure;
+    private DateTimeOffset _lastSuccess;
     private bool _errorLogged;
     private long _written;
     private long _failures;
@@ -46,8 +49,8 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
         }
         else if (_error is not null)
         {
-            // Only a stored event shows that the store takes writes again: removing a key it never took writes nothing.
-            Recovered();
+            // Only a stored event shows that the store takes writes: removing a key it never took writes nothing.
+            Succeeded();
         }
     }
 
@@ -122,7 +125,12 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
                 }
 
                 Interlocked.Add(ref _written, made);
-                if (made > 0 && _error is not null)
+                if (made > 0)
+                {
+                    Succeeded();
+                }
+
+                if (_error is not null)
                 {
                     Recovered();
                 }
@@ -160,6 +168,7 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
         {
             _error = exception.Message;
             var now = clock.GetUtcNow();
+            _lastFailure = now;
             log = now - _errorLoggedAt >= ErrorLogEvery;
             if (log)
             {
@@ -177,12 +186,20 @@ internal sealed partial class HeldWrites(string delivery, IAlertStore store, str
         }
     }
 
+    private void Succeeded()
+    {
+        lock (_held)
+        {
+            _lastSuccess = clock.GetUtcNow();
+        }
+    }
+
     private void Recovered()
     {
         bool log;
         lock (_held)
         {
-            if (_held.Count > 0)
+            if (_held.Count > 0 || _lastSuccess <= _lastFailure || clock.GetUtcNow() - _lastFailure < 5 * retryEvery)
             {
                 return;
             }
