@@ -93,6 +93,12 @@ public sealed class OutboxOptions
     /// </summary>
     public string Directory { get; set; } = Path.Combine("forecast-data", "alerts");
 
+    /// <summary>
+    /// Where the outbox and silences live: <see cref="OutboxStore.Auto"/> (default) in Redis with <c>Orleans:Redis</c>,
+    /// else in <see cref="Directory"/>; <see cref="OutboxStore.Files"/> in <see cref="Directory"/> even in a cluster.
+    /// </summary>
+    public OutboxStore Store { get; set; }
+
     /// <summary>This silo's outbox name in Redis. Default: the machine (pod) name.</summary>
     public string Name { get; set; } = Environment.MachineName;
 
@@ -122,4 +128,17 @@ public sealed class OutboxOptions
 
     /// <summary>How long a stopping silo keeps delivering what is queued. Default 5 seconds; the rest waits in the outbox.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Where a silo keeps its alert outbox and silences.</summary>
+public enum OutboxStore
+{
+    /// <summary>Redis when the silos cluster through it, else files.</summary>
+    Auto,
+
+    /// <summary>
+    /// Files in <c>Alerts:Outbox:Directory</c>, each silo its own (a pod's volume): silences are then per silo,
+    /// and no other silo takes over the outbox of one that is gone.
+    /// </summary>
+    Files,
 }

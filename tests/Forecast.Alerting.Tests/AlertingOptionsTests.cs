@@ -1,3 +1,6 @@
+using Forecast.Alerting.Outbox;
+using Microsoft.Extensions.Configuration;
+
 namespace Forecast.Alerting.Tests;
 
 /// <summary>Bad alert settings stop the silo at start with a message naming the key, and never echo a secret.</summary>
@@ -74,6 +77,30 @@ public sealed class AlertingOptionsTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Alerts:Webhook:Secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Auto", typeof(RedisAlertStore))]
+    [InlineData("Files", typeof(FileAlertStore))]
+    public void A_clustered_silo_keeps_its_outbox_in_Redis_unless_told_Files(string store, Type expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("forecast-alerts-").FullName;
+        try
+        {
+            var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Alerts:Slack:Url"] = "http://receiver.example/hook",
+                ["Alerts:Outbox:Store"] = store,
+                ["Alerts:Outbox:Directory"] = folder,
+            });
+            using var services = builder.AddAlerting("127.0.0.1:1").Services.BuildServiceProvider();
+            Assert.IsType(expected, services.GetRequiredService<IAlertStore>());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private static List<string> Failures(Action<AlertingOptions> configure)

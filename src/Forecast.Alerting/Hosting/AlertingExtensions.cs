@@ -33,7 +33,7 @@ public static class AlertingExtensions
             o.Bind(section);
             o.PostConfigure(a =>
             {
-                a.Outbox.Redis ??= string.IsNullOrWhiteSpace(redis) ? null : redis;
+                a.Outbox.Redis = a.Outbox.Store == OutboxStore.Files ? null : a.Outbox.Redis ?? (string.IsNullOrWhiteSpace(redis) ? null : redis);
                 a.ExternalUrl ??= firstUrl;
             });
         });
