@@ -7,9 +7,10 @@ namespace Forecast.Faults;
 /// <summary>
 /// Devices sending readings at a steady rate: every sensor one reading per round, a minute of sensor time apart,
 /// keyed by sensor, acknowledged by all replicas. Every reading is also written to a file, one message per line,
-/// which <c>forecast verify --file</c> compares with what InfluxDB holds.
+/// which <c>forecast verify --file</c> compares with what InfluxDB holds. With <c>spikeEvery</c> above 0, one sensor
+/// in 20 reads 40 above its usual once every that many rounds (its own phase), so anomalies open and close.
 /// </summary>
-internal sealed class Producer(string bootstrapServers, int sensors, int ratePerSecond, string file)
+internal sealed class Producer(string bootstrapServers, int sensors, int ratePerSecond, string file, int spikeEvery = 0)
 {
     public const string Topic = "sensor-readings";
 
@@ -53,7 +54,7 @@ internal sealed class Producer(string bootstrapServers, int sensors, int ratePer
                 {
                     sensor = id,
                     ts = Start.AddMinutes(round).ToUnixTimeMilliseconds(),
-                    value = Math.Round(20 + (5 * Math.Sin((round + sensor) / 6.0)) + (sensor % 7) + (Random.Shared.NextDouble() * 0.2), 3),
+                    value = Math.Round(20 + (5 * Math.Sin((round + sensor) / 6.0)) + (sensor % 7) + (Random.Shared.NextDouble() * 0.2) + Spike(round, sensor), 3),
                 });
                 Produce(producer, new Message<string, byte[]> { Key = id, Value = value }, () => Interlocked.Increment(ref failed));
                 lines.WriteLine(System.Text.Encoding.UTF8.GetString(value));
@@ -68,6 +69,8 @@ internal sealed class Producer(string bootstrapServers, int sensors, int ratePer
             throw new InvalidOperationException($"{failed} readings were not acknowledged by the mock cluster; the run's figures would not mean anything.");
         }
     }
+
+    private double Spike(int round, int sensor) => spikeEvery > 0 && sensor % 20 == 0 && (round + sensor) % spikeEvery == 0 ? 40 : 0;
 
     private static void Produce(IProducer<string, byte[]> producer, Message<string, byte[]> message, Action failed)
     {

@@ -50,7 +50,7 @@ var json = JsonSerializer.Serialize(new
     scenarios = reports.Select(r => new
     {
         r.Scenario, r.Fault, r.Produced, r.Durable, r.Lost, r.Late, recoverySeconds = r.Recovery, drainSeconds = r.Drain,
-        r.PeakRssMb, r.ReadingsPerSecond, r.Passed, r.Failure,
+        r.PeakRssMb, r.ReadingsPerSecond, r.Passed, r.Failure, r.Alerts,
         marks = r.Timeline?.Marks.Select(m => new { at = m.At, what = m.What }),
         // One row a second: readings produced but not yet durable, the share of calls durable within 1 s, MiB per silo.
         samples = r.Timeline?.Samples.Zip(r.Timeline.Samples.Skip(1)).Select(p => new
@@ -70,4 +70,4 @@ static string Recovery(ScenarioReport r) =>
     r.Recovery.Count == 0 ? "-" : string.Join(" ", r.Recovery.Select(s => s is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "never"));
 
 static string Describe(ScenarioReport r) => string.Create(CultureInfo.InvariantCulture,
-    $"{r.Scenario}: {r.Produced:N0} produced, {r.Durable:N0} durable, {r.Lost:N0} lost; recovery {Recovery(r)} s; drain {r.Drain:N1} s; peak {r.PeakRssMb:N0} MB{(r.Failure is null ? "" : "; " + r.Failure)}");
+    $"{r.Scenario}: {r.Produced:N0} produced, {r.Durable:N0} durable, {r.Lost:N0} lost; recovery {Recovery(r)} s; drain {r.Drain:N1} s; peak {r.PeakRssMb:N0} MB{(r.Alerts is { } a ? $"; alerts: {a.Received:N0} received, peak {a.PeakHeld:N0} held, {a.Unstored:N0} refused by the disk, {a.HeldAtEnd} held at the end, {a.ErrorLines} error lines" : "")}{(r.Failure is null ? "" : "; " + r.Failure)}");

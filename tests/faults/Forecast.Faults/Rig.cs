@@ -35,6 +35,12 @@ internal sealed class Rig : IAsyncDisposable
     /// <summary>Where silos started from now on write; a proxy's address in front of <see cref="Influx"/>, or its own.</summary>
     public string InfluxUrl { get; set; }
 
+    /// <summary>Arguments a scenario adds to each silo's (a folder of its own, say).</summary>
+    public Func<SiloSlot, IEnumerable<string>> SiloExtras { get; set; } = _ => [];
+
+    /// <summary>Set above 0: the producer sends spikes every that many rounds (<see cref="Producer"/>), so alerts happen.</summary>
+    public int SpikeEvery { get; set; }
+
     public string ClusterId { get; } = $"faults-{Guid.NewGuid():N}"[..16];
 
     /// <summary>The key of model management (<c>--Api:KeyFile</c>), as a data scientist deploying would hold it.</summary>
@@ -93,6 +99,7 @@ internal sealed class Rig : IAsyncDisposable
         "--InfluxDb:Version", "V1",
         "--InfluxDb:Database", Database,
         "--Api:KeyFile", KeyFile,
+        .. SiloExtras(slot),
         .. Settings.SiloOptions,
         // Static membership: a restarted silo rejoins the consumer group under its old name.
         .. Settings.StaticMembership ? ["--Kafka:Consumer:group.instance.id", $"silo-{slot.Number}"] : Array.Empty<string>(),

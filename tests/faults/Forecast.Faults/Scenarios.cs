@@ -21,13 +21,14 @@ internal sealed record ScenarioReport(
     double PeakRssMb,
     double ReadingsPerSecond,
     string? Failure,
-    Timeline? Timeline = null)
+    Timeline? Timeline = null,
+    AlertFigures? Alerts = null)
 {
     public bool Passed => Failure is null && Lost == 0 && Recovery.All(r => r is not null);
 }
 
 /// <summary>The faults: each runs in a rig of its own under a steady load, then the loss check and the figures.</summary>
-internal sealed class Scenarios(Settings settings, TextWriter log)
+internal sealed partial class Scenarios(Settings settings, TextWriter log)
 {
     // What a fault itself found wrong (a poison model taken), beside the loss check.
     private string? _faultFailure;
@@ -52,6 +53,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             return [timeline.Mark("redis back")];
         }),
         "slow-sink" => SlowSinkAsync(),
+        "disk-full" => DiskFullAsync(),
         "poison-model" => RunAsync(name, "model packages that must not be served (a cut graph, a lying manifest, a link, a climbing path, not a tar) uploaded to silo 1", async (rig, timeline) =>
         {
             timeline.Mark("poison uploads");
@@ -145,9 +147,11 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
     /// <paramref name="fault"/> after the warm-up (it returns the times its faults ended), waits for every reading
     /// to be committed and checks InfluxDB with <c>forecast verify</c>.
     /// </summary>
-    private async Task<ScenarioReport> RunAsync(string name, string fault, Func<Rig, Timeline, Task<List<double>>> inject, Action<Rig>? prepare = null)
+    private async Task<ScenarioReport> RunAsync(
+        string name, string fault, Func<Rig, Timeline, Task<List<double>>> inject, Action<Rig>? prepare = null, Func<Rig, Task<string?>>? check = null)
     {
         _faultFailure = null;
+        _alerts = null;
         log.WriteLine($"== {name}: {fault}; {settings.Sensors:N0} sensors at {settings.Rate:N0} readings/s, {settings.Silos} silos");
         await using var rig = await Rig.StartAsync(settings);
         prepare?.Invoke(rig);
@@ -158,7 +162,7 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
 
         var file = Path.Combine(Path.GetTempPath(), $"forecast-faults-{name}-{Guid.NewGuid():N}.jsonl");
         using var timeline = new Timeline(rig);
-        var producer = new Producer(rig.Kafka.BootstrapServers, settings.Sensors, settings.Rate, file);
+        var producer = new Producer(rig.Kafka.BootstrapServers, settings.Sensors, settings.Rate, file, rig.SpikeEvery);
         var faultEnds = new List<double>();
         string? failure = null;
         using var progress = new CancellationTokenSource();
@@ -177,12 +181,17 @@ internal sealed class Scenarios(Settings settings, TextWriter log)
             var producedAt = timeline.Now;
             log.WriteLine($"  production ended: {producer.Produced:N0} readings; waiting for all to be durable");
             var caughtUp = await timeline.WaitCaughtUpAsync(producer.Produced, TimeSpan.FromMinutes(5));
+            if (check is not null)
+            {
+                _faultFailure ??= await check(rig);
+            }
+
             var drain = caughtUp ? timeline.Now - producedAt : (double?)null;
             failure = caughtUp ? _faultFailure : $"not every reading was committed within 5 minutes of the end of production ({timeline.Last?.Committed.Sum():N0} of {producer.Produced:N0})";
             var (durable, lost, late) = await VerifyAsync(rig, file);
             var recovery = faultEnds.Select((end, i) => timeline.RecoveredAfter(end, i + 1 < faultEnds.Count ? faultEnds[i + 1] : double.MaxValue)).ToList();
             return new ScenarioReport(name, fault, producer.Produced, durable, lost, late, recovery, drain, Math.Round(timeline.PeakRssMb, 1),
-                Math.Round(producer.Produced / producedAt, 0), failure, timeline);
+                Math.Round(producer.Produced / producedAt, 0), failure, timeline, _alerts);
         }
         catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException)
         {

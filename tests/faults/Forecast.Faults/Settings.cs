@@ -6,7 +6,7 @@ namespace Forecast.Faults;
 /// <summary>What <c>tests/faults/run.sh</c> was asked for; every figure has a default that fits a 2-core machine.</summary>
 internal sealed record Settings
 {
-    public static readonly string[] AllScenarios = ["kill", "influx-outage", "redis-outage", "slow-sink", "storm", "poison-model"];
+    public static readonly string[] AllScenarios = ["kill", "influx-outage", "redis-outage", "slow-sink", "storm", "poison-model", "disk-full"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = AllScenarios;
 
@@ -36,6 +36,9 @@ internal sealed record Settings
     /// </summary>
     public TimeSpan SlowFor { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How long the alert outboxes' disk stays full in the disk-full scenario.</summary>
+    public TimeSpan DiskFullFor { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a fault's aftermath is watched, with readings still arriving.</summary>
     public TimeSpan After { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -55,12 +58,13 @@ internal sealed record Settings
 
     public const string Usage = """
         tests/faults/run.sh [options] [-- silo options]
-          --scenarios LIST     comma-separated, of: kill, influx-outage, redis-outage, slow-sink, storm, poison-model (default: all)
+          --scenarios LIST     comma-separated, of: kill, influx-outage, redis-outage, slow-sink, storm, poison-model, disk-full (default: all)
           --sensors N          sensors producing (2000)          --rate N      readings/s produced (3000)
           --silos N            silos (2)                         --kills N     SIGKILLs in the kill scenario (6)
           --kill-every T       between kills (20s)               --restart-after T  a killed silo restarts after (2s)
           --duration T         run the kill scenario this long (a soak), killing every --kill-every
           --influx-outage T    (60s)   --redis-outage T (30s)   --sink-delay T (2s) --slow-for T (15s)   --after T (30s)   --warmup T (20s)
+          --disk-full-for T    how long the alert outboxes' tmpfs stays full in disk-full (30s)
           --report FILE        the JSON report (faults-report.json)
           --logs DIR           keep every silo's output there
           --static-membership  each silo joins the consumer group with a group.instance.id of its own
@@ -101,6 +105,7 @@ internal sealed record Settings
                 "--redis-outage" => settings with { RedisOutage = Time(name, value) },
                 "--sink-delay" => settings with { SinkDelay = Time(name, value) },
                 "--slow-for" => settings with { SlowFor = Time(name, value) },
+                "--disk-full-for" => settings with { DiskFullFor = Time(name, value) },
                 "--after" => settings with { After = Time(name, value) },
                 "--warmup" => settings with { Warmup = Time(name, value) },
                 "--report" => settings with { Report = value },
