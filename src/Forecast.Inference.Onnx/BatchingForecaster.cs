@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using Forecast.Abstractions;
 
 namespace Forecast.Inference.Onnx;
@@ -17,6 +19,7 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     private readonly ILogger<BatchingForecaster> _logger;
     private readonly Channel<StepRequest> _queue;
     private readonly Lazy<Task[]> _workers;
+    private readonly ConcurrentQueue<StepRequest> _free = new();
     private long _pending;
     private long _steps;
     private long _batches;
@@ -68,7 +71,8 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var request = new StepRequest(inputs, state, forecast);
+        var request = _free.TryDequeue(out var reused) ? reused : new StepRequest(_free);
+        var step = request.Start(inputs, state, forecast);
         Interlocked.Increment(ref _pending);
         _ = _workers.Value; // started before the step is queued, so DisposeAsync always waits for the loops that run it
         if (!_queue.Writer.TryWrite(request))
@@ -77,7 +81,7 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             throw new ObjectDisposedException(nameof(BatchingForecaster), "The forecaster is stopping.");
         }
 
-        return new ValueTask(request.Completion.Task);
+        return step;
     }
 
     /// <summary>Stops accepting steps, finishes the queued ones and stops the dispatch loops.</summary>
@@ -193,7 +197,8 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             Interlocked.Add(ref _failures, rows.Count);
             LogRunFailed(_logger, exception, rows.Count, time);
             var failure = new InferenceException($"Model {_model.Descriptor.Id} failed a batch of {rows.Count} steps: {exception.Message}", exception);
-            rows.ForEach(r => Complete(r, failure));
+            rows.ForEach(r => r.Failure = failure);
+            Complete(rows);
             return;
         }
 
@@ -204,43 +209,91 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             {
                 // Never let a NaN become a prediction (or poison the sensor's state).
                 Interlocked.Increment(ref _failures);
-                Complete(request, new InferenceException($"Model {_model.Descriptor.Id} produced a non-finite output; the step is refused."));
+                request.Failure = new InferenceException($"Model {_model.Descriptor.Id} produced a non-finite output; the step is refused.");
                 continue;
             }
 
             runner.CopyOutputs(row, request.State.Span, request.Forecast.Span);
-            Complete(request, null);
         }
 
         Interlocked.Add(ref _steps, rows.Count);
         Interlocked.Increment(ref _batches);
+        Complete(rows);
     }
 
-    private void Complete(StepRequest request, Exception? failure)
+    /// <summary>
+    /// Completes a batch's callers from one thread-pool item, so the worker goes on to the next batch at
+    /// once: one hop per batch rather than one per step. A grain's continuation is posted to its own
+    /// scheduler from there; any other caller's runs inline on that thread.
+    /// </summary>
+    private void Complete(List<StepRequest> rows)
     {
-        Interlocked.Decrement(ref _pending);
-        if (failure is null)
+        Interlocked.Add(ref _pending, -rows.Count);
+        ThreadPool.UnsafeQueueUserWorkItem(static done =>
         {
-            request.Completion.TrySetResult();
-        }
-        else
-        {
-            request.Completion.TrySetException(failure);
-        }
+            foreach (var request in done)
+            {
+                request.Finish();
+            }
+        }, rows.ToArray(), preferLocal: false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ONNX Runtime failed a batch of {Rows} steps of length {Time}; each caller gets the error")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, int rows, int time);
 
-    private sealed class StepRequest(ReadOnlyMemory<float> inputs, Memory<float> state, Memory<float> forecast)
+    /// <summary>
+    /// One queued step, reused across steps (a pooled <see cref="IValueTaskSource"/>, so a step allocates
+    /// nothing): it goes back to the pool once its caller has read the result.
+    /// </summary>
+    private sealed class StepRequest(ConcurrentQueue<StepRequest> pool) : IValueTaskSource
     {
-        public ReadOnlyMemory<float> Inputs { get; } = inputs;
+        private ManualResetValueTaskSourceCore<bool> _core;
 
-        public Memory<float> State { get; } = state;
+        public ReadOnlyMemory<float> Inputs { get; private set; }
 
-        public Memory<float> Forecast { get; } = forecast;
+        public Memory<float> State { get; private set; }
 
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Memory<float> Forecast { get; private set; }
+
+        /// <summary>Set by the worker when this step failed; null when its outputs were copied.</summary>
+        public Exception? Failure { get; set; }
+
+        public ValueTask Start(ReadOnlyMemory<float> inputs, Memory<float> state, Memory<float> forecast)
+        {
+            (Inputs, State, Forecast) = (inputs, state, forecast);
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Finish()
+        {
+            if (Failure is null)
+            {
+                _core.SetResult(true);
+            }
+            else
+            {
+                _core.SetException(Failure);
+            }
+        }
+
+        void IValueTaskSource.GetResult(short token)
+        {
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                (Inputs, State, Forecast, Failure) = (default, default, default, null);
+                _core.Reset();
+                pool.Enqueue(this);
+            }
+        }
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }
 
