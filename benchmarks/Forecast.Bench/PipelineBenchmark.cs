@@ -61,6 +61,9 @@ internal static class PipelineBenchmark
         // Again after the measured phases: state that grows with traffic (stores, checkpoints) shows here.
         var perSensorAfter = (ManagedBytes() - baseline) / (double)sensors.Length;
         Console.Error.WriteLine($"  after the run: managed memory {perSensorAfter:N0} bytes per sensor");
+        var idle = await IdleSensors.DeactivateAndResumeAsync(services.GetRequiredService<IGrainFactory>(), driver, sensors, half.NextTick, ManagedBytes, baseline);
+        Console.Error.WriteLine($"  idle: {idle.Deactivated:N0} activations collected, {idle.BytesPerSensor:N0} bytes per idle sensor; "
+            + $"{idle.ReactivatedPerSecond:N0} sensors/s reactivated, {idle.Resumed:N0} of {idle.Sampled:N0} sampled resumed from their state");
         await host.StopAsync();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -80,10 +83,18 @@ internal static class PipelineBenchmark
             averageBatch = Math.Round(full.AverageBatch, 1),
             predictions = store.Predictions,
             rewrites = store.Rewrites,
+            idle = new
+            {
+                deactivated = idle.Deactivated,
+                memoryPerSensorBytes = Math.Round(idle.BytesPerSensor),
+                reactivatedPerSecond = Math.Round(idle.ReactivatedPerSecond),
+                sampled = idle.Sampled,
+                resumed = idle.Resumed,
+            },
             failedCalls = metrics.FailedCalls,
             processors = Environment.ProcessorCount,
         }));
-        return metrics.FailedCalls == 0 ? 0 : 1;
+        return metrics.FailedCalls == 0 && idle.Resumed == idle.Sampled ? 0 : 1;
     }
 
     internal sealed record Phase(double ReadingsPerSecond, double P50Ms, double P99Ms, double AverageBatch, long NextTick);
@@ -188,7 +199,7 @@ internal static class PipelineBenchmark
         }
     }
 
-    private static long ManagedBytes()
+    internal static long ManagedBytes()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
