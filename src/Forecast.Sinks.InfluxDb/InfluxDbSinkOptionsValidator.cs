@@ -87,12 +87,12 @@ internal sealed class InfluxDbSinkOptionsValidator : OptionsValidator<InfluxDbSi
 
         if (options.MaxBackoff < options.InitialBackoff)
         {
-            yield return $"{Prefix}MaxBackoff {options.MaxBackoff} is below {Prefix}InitialBackoff {options.InitialBackoff}: make it at least as long (default 00:00:30).";
+            yield return $"{Prefix}MaxBackoff {options.MaxBackoff} is below {Prefix}InitialBackoff {options.InitialBackoff}: make it at least as long (default 00:00:05).";
         }
         else if (options.MaxBackoff > MaxDelay)
         {
             // The retry pipeline (Polly) takes delays of up to a day.
-            yield return $"{Prefix}MaxBackoff {options.MaxBackoff} is over a day: use at most 1.00:00:00 (default 00:00:30).";
+            yield return $"{Prefix}MaxBackoff {options.MaxBackoff} is over a day: use at most 1.00:00:00 (default 00:00:05).";
         }
 
         if (options.RequestTimeout <= TimeSpan.Zero)
