@@ -6,7 +6,7 @@ namespace Forecast.Grains;
 /// <summary>
 /// The forecasting logic of one sensor, free of Orleans: orders and de-duplicates readings, fits the
 /// scaler during warm-up, steps the model once per reading, scores each reading against the forecast
-/// made for it, and runs the anomaly episode state machine. A stateful-step model carries its
+/// made for it, and hands the scores to its <see cref="SensorAlarms"/>. A stateful-step model carries its
 /// recurrent state from step to step; a window model is fed the last <c>Window</c> entries of the
 /// ring buffer every step, which then holds what the model saw (gaps filled with the forecast,
 /// spikes clipped as the episode rules say). When the level drifts far from the scaler for
@@ -25,11 +25,8 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
     private Scaler _scaler = new();
     private ResidualScale _residuals = new();
     private StepResiduals? _steps;
-    private AnomalyEpisode _episode = new();
     private AnomalyScorer _scorer = new(options);
-
-    // Null while there is no alert to remember (most sensors, most of the time).
-    private AlertLifecycle? _alert;
+    private SensorAlarms _alarms = new(sensorId, alertRules ?? DefaultAlertRules);
     private ReadingRing? _ring;
     private ModelDescriptor? _model;
 
@@ -85,11 +82,10 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         string sensorId, AnomalyOptions options, SensorState state, ILogger? logger = null, AlertRuleOptions? alertRules = null) =>
         new(sensorId, options, logger, alertRules)
         {
-            _alert = state.Alert is { } alert ? AlertLifecycle.From(alert) : null,
+            _alarms = SensorAlarms.From(sensorId, alertRules ?? DefaultAlertRules, state),
             _modelId = state.ModelId,
             _scaler = Scaler.From(state.ScalerOrFlat()),
             _residuals = ResidualScale.From(state.ResidualsOrFlat()),
-            _episode = AnomalyEpisode.From(state.EpisodeOrFlat()),
             _scorer = state.Scorer is { } scorer ? AnomalyScorer.From(scorer, options) : new AnomalyScorer(options),
             _clamped = state.Clamped,
             _ring = state.RingOrFlat() is { } ring ? ReadingRing.From(ring) : null,
@@ -125,11 +121,11 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         Scaler = _scaler.ToState(),
         Ring = _ring?.ToState(),
         Residuals = _residuals.ToState(),
-        Episode = _episode.ToState(),
+        Episode = _alarms.EpisodeState,
         Steps = _steps?.ToState(),
         Scorer = _scorer.ToState(),
         Clamped = _clamped,
-        Alert = _alert?.ToState(),
+        Alert = _alarms.AlertState,
     };
 
     /// <summary>Applies readings in event-time order; predictions and anomalies of the applied ones come back.</summary>
@@ -177,7 +173,7 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
         _primed,
         _scaler.Mean,
         _scaler.Scale,
-        _episode.IsOpen,
+        _alarms.EpisodeOpen,
         [.. _state],
         Refits: Refits);
 
@@ -369,38 +365,9 @@ internal sealed partial class SensorStream(string sensorId, AnomalyOptions optio
                 new ScorerInput(reading.Timestamp, reading.Value, _interval, _steps is null ? surprise : near, far, model.IntervalZ),
                 options);
             score = anomaly.Value;
-            var band = model.IntervalZ * sigma;
-            if (_episode.Observe(reading.Timestamp, anomaly, surprise, options) is { } severity)
-            {
-                output.Anomalies.Add(new Anomaly(
-                    sensorId,
-                    reading.Timestamp,
-                    reading.Value,
-                    _scaler.Denormalise(expected),
-                    _scaler.Denormalise(expected - band),
-                    _scaler.Denormalise(expected + band),
-                    surprise,
-                    severity,
-                    model.Id,
-                    _episode.Start));
-            }
-
-            if (_episode.IsOpen || _alert is not null)
-            {
-                var alertReading = new AlertReading(
-                    reading.Timestamp, reading.Value, _scaler.Denormalise(expected), _scaler.Denormalise(expected - band),
-                    _scaler.Denormalise(expected + band), surprise, model.Id);
-                _alert ??= new AlertLifecycle();
-                if (_alert.Observe(sensorId, alertReading, _episode, _alertRules) is { } change)
-                {
-                    output.Alerts.Add(change);
-                }
-
-                if (_alert.Idle)
-                {
-                    _alert = null;
-                }
-            }
+            var half = model.IntervalZ * sigma;
+            var band = new ExpectedBand(_scaler.Denormalise(expected), _scaler.Denormalise(expected - half), _scaler.Denormalise(expected + half));
+            _alarms.Observe(reading, anomaly, surprise, band, model.Id, options, output);
 
             if (surprise >= options.ClampScore && _clamped < options.ClampReadings)
             {
