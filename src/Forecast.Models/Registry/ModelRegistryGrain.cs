@@ -19,11 +19,15 @@ internal sealed partial class ModelRegistryGrain(
     private static readonly TimeSpan MetricsEvery = TimeSpan.FromSeconds(10);
     private readonly Dictionary<string, (DateTimeOffset At, SiloAccuracy Report)> _reports = [];
     private ModelRegistry _registry = ModelRegistry.Empty();
+
+    // The registry as the store holds it: a change the store does not take goes back to this.
+    private string _stored = ModelRegistry.Empty().ToJson();
     private DateTimeOffset _metricsWritten;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _registry = await store.ReadRegistryAsync(cancellationToken) is { } json ? ModelRegistry.FromJson(json) : ModelRegistry.Empty();
+        _stored = _registry.ToJson();
         LogLoaded(logger, _registry.Versions.Count, _registry.In(ModelStage.Primary)?.Id, store.Describe);
     }
 
@@ -51,15 +55,19 @@ internal sealed partial class ModelRegistryGrain(
         var now = clock.GetUtcNow();
         _reports[report.Silo] = (now, report);
         var accuracy = Accuracy();
-        var audited = _registry.Audit.Count;
         if (_registry.Judge(accuracy, options.Value, now))
         {
-            LogGate(logger, _registry.Audit[^1].Action, _registry.Audit[^1].Target, _registry.Audit[^1].Detail);
-            await store.WriteRegistryAsync(_registry.ToJson());
-        }
-        else if (_registry.Audit.Count != audited)
-        {
-            await store.WriteRegistryAsync(_registry.ToJson());
+            var audit = _registry.Audit[^1];
+            try
+            {
+                await StoreAsync();
+                LogGate(logger, audit.Action, audit.Target, audit.Detail);
+            }
+            catch (IOException exception) when (DiskFull.Is(exception))
+            {
+                // Undone with the rest; the gate judges again at the next report.
+                LogGateNotStored(logger, audit.Action, audit.Target, exception.Message);
+            }
         }
 
         if (now - _metricsWritten >= MetricsEvery)
@@ -74,24 +82,16 @@ internal sealed partial class ModelRegistryGrain(
     private async Task<RegistryReply> ChangeAsync(Func<(int Status, string? Error, ModelVersion? Version)> change)
     {
         var audited = _registry.Audit.Count;
-        var before = _registry.ToJson();
         var (status, error, version) = change();
         if (_registry.Audit.Count != audited)
         {
             try
             {
-                await store.WriteRegistryAsync(_registry.ToJson());
+                await StoreAsync();
             }
-            catch (Exception exception)
+            catch (IOException exception) when (DiskFull.Is(exception))
             {
-                // A change the store did not take is not made: what serves is what the store holds.
-                _registry = ModelRegistry.FromJson(before);
-                if (DiskFull.Is(exception))
-                {
-                    return new RegistryReply(507, $"the registry was not changed: {exception.Message}", null, _registry.Snapshot(Accuracy()));
-                }
-
-                throw;
+                return new RegistryReply(507, $"the registry was not changed: {exception.Message}", null, _registry.Snapshot(Accuracy()));
             }
 
             var audit = _registry.Audit[^1];
@@ -99,6 +99,26 @@ internal sealed partial class ModelRegistryGrain(
         }
 
         return new RegistryReply(status, error, version, _registry.Snapshot(Accuracy()));
+    }
+
+    /// <summary>
+    /// Writes the registry. A change the store did not take (a full disk) is undone before the error goes on, so what
+    /// serves is always what the store holds.
+    /// </summary>
+    private async Task StoreAsync()
+    {
+        var json = _registry.ToJson();
+        try
+        {
+            await store.WriteRegistryAsync(json);
+        }
+        catch
+        {
+            _registry = ModelRegistry.FromJson(_stored);
+            throw;
+        }
+
+        _stored = json;
     }
 
     /// <summary>The sum of the silos' reports; a silo silent for five polls is left out (it left or died).</summary>
@@ -146,6 +166,9 @@ internal sealed partial class ModelRegistryGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model registry gate: {Action} {Target}: {Detail}")]
     private static partial void LogGate(ILogger logger, string action, string target, string detail);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model registry gate: {Action} {Target} was not stored and is undone ({Reason}); judged again at the next report")]
+    private static partial void LogGateNotStored(ILogger logger, string action, string target, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model registry: writing model_metrics failed; they are written again in 10 s")]
     private static partial void LogMetricsFailed(ILogger logger, Exception exception);
