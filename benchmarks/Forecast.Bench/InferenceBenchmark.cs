@@ -27,7 +27,7 @@ internal static class InferenceBenchmark
         Console.Error.WriteLine($"bench inference: model {d.Id}, hidden {d.Hidden}, {options.IntraOpThreads} intra-op thread(s), max batch {options.MaxBatch}, {seconds.TotalSeconds:N0} s per case");
 
         var limit = Yardstick.RowsPerSecond(d, options, seconds);
-        Console.Error.WriteLine($"  limit: the gate product alone, [{options.MaxBatch} x {d.Hidden + d.Features}] x [{d.Hidden + d.Features} x {4 * d.Hidden}]: {limit,12:N0} rows/s");
+        Console.Error.WriteLine($"  limit: the gate product alone, {options.MaxBatch} rows of hidden {d.Hidden}, {d.Features} feature(s), {d.Layers} layer(s): {limit,12:N0} rows/s");
         var single = RunSingle(model, 1, seconds);
         Console.Error.WriteLine($"  (a) one call per step:           {single,12:N0} steps/s");
         var raw = RunFullBatches(model, options.MaxBatch, seconds);

@@ -15,7 +15,9 @@ internal static class Yardstick
 {
     public static double RowsPerSecond(ModelDescriptor model, OnnxInferenceOptions options, TimeSpan duration)
     {
-        var (rows, k, m) = (options.MaxBatch, model.Layers * (model.Hidden + model.Features), 4 * model.Hidden);
+        // Layer one multiplies [input, h] (hidden + features), every further layer [h below, h] (2 hidden): as one product.
+        var k = model.Hidden + model.Features + ((model.Layers - 1) * 2 * model.Hidden);
+        var (rows, m) = (options.MaxBatch, 4 * model.Hidden);
         using var sessionOptions = ExecutionProviders.CreateSessionOptions(options);
         using var session = new InferenceSession(Path.Combine(AppContext.BaseDirectory, "Yardstick", "matmul.onnx"), sessionOptions);
         var random = new Random(1);

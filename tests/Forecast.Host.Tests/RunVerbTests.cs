@@ -91,6 +91,7 @@ public sealed class RunVerbTests
     [InlineData("--Alerts:Alertmanager:Url alertmanager:9093", "Alerts:Alertmanager:Url 'alertmanager:9093' must be an absolute http or https URL")]
     [InlineData("--Alerts:Webhook:Url http://127.0.0.1:1/hook", "Alerts:Webhook:Url needs a signing secret")]
     [InlineData("--Alerts:Slack:Url http://127.0.0.1:1/hook --Alerts:KeepFiringFor -00:01:00", "Alerts:KeepFiringFor must be from")]
+    [InlineData("--Alerts:Outbox:Store Filez", "Failed to convert configuration value 'Filez' at 'Alerts:Outbox:Store'")]
     [InlineData("--Anomaly:DriftReadings -1", "Anomaly:DriftReadings must be at least 0")]
     [InlineData("--Sensors:CheckpointReadings abc", "Failed to convert configuration value 'abc' at 'Sensors:CheckpointReadings'")]
     [InlineData("--kafka 127.0.0.1:1 --Kafka:ColocateSensors maybe", "Failed to convert configuration value 'maybe' at 'Kafka:ColocateSensors'")]
