@@ -14,8 +14,9 @@ namespace Forecast.Ingestion.Kafka;
 /// grains grouped by sensor, and stores each partition's offset only at its watermark (below the lowest
 /// reading still in flight). When too many readings are in flight it pauses its partitions and keeps
 /// polling, so it stays in the group; on revoke it drains and commits; on loss it commits nothing.
+/// It joins the group as the host starts (<see cref="StartingAsync"/>), and polls once the silo is up.
 /// </summary>
-public sealed partial class KafkaIngestionService : BackgroundService
+public sealed partial class KafkaIngestionService : BackgroundService, IHostedLifecycleService
 {
     private readonly KafkaIngestionOptions _options;
     private readonly ReadingDecoder _decoder;
@@ -33,6 +34,9 @@ public sealed partial class KafkaIngestionService : BackgroundService
     // The consumer while it runs, for the lag gauge (read under the lock, so never after it is closed).
     private readonly Lock _lagLock = new();
     private IConsumer<byte[], byte[]>? _consumer;
+
+    // Subscribed in StartingAsync, taken over by the poll loop.
+    private IConsumer<byte[], byte[]>? _joined;
 
     internal KafkaIngestionService(
         KafkaIngestionOptions options,
@@ -65,6 +69,27 @@ public sealed partial class KafkaIngestionService : BackgroundService
     /// <summary>Times the consumer paused for backpressure since start.</summary>
     public int Pauses { get; private set; }
 
+    /// <summary>
+    /// Joins the consumer group as the host starts, before the silo does (which takes a second or two): the group's
+    /// rebalance then runs while the silo boots, so a silo restarted after a crash gets its partitions that much
+    /// sooner. They are polled only once the silo is up, in <see cref="ExecuteAsync"/>; librdkafka holds the
+    /// assignment until then.
+    /// </summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        _joined ??= Subscribe();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Consume(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -72,13 +97,20 @@ public sealed partial class KafkaIngestionService : BackgroundService
     /// <inheritdoc />
     public override void Dispose()
     {
+        // Joined, but the host never got to polling (another service failed to start): leave the group now.
+        if (Interlocked.Exchange(ref _joined, null) is { } joined)
+        {
+            joined.Close();
+            joined.Dispose();
+        }
+
         _abandon.Dispose();
         base.Dispose();
     }
 
-    private void Consume(CancellationToken stoppingToken)
+    private IConsumer<byte[], byte[]> Subscribe()
     {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options))
+        var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClients.Consumer(_options))
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
@@ -86,12 +118,18 @@ public sealed partial class KafkaIngestionService : BackgroundService
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Facility, message.Message))
             .Build();
         consumer.Subscribe(_options.Topic);
+        LogStarted(_logger, _options.Topic, _options.GroupId, _options.BootstrapServers);
+        return consumer;
+    }
+
+    private void Consume(CancellationToken stoppingToken)
+    {
+        using var consumer = Interlocked.Exchange(ref _joined, null) ?? Subscribe();
         lock (_lagLock)
         {
             _consumer = consumer;
         }
 
-        LogStarted(_logger, _options.Topic, _options.GroupId, _options.BootstrapServers);
         try
         {
             while (!stoppingToken.IsCancellationRequested)

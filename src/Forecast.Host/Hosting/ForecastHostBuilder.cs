@@ -36,7 +36,7 @@ internal static class ForecastHostBuilder
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
+            o.TimestampFormat = "HH:mm:ss.fff ";
         });
         // Orleans and its dependencies log every placement at Information; keep the console for our own lines.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

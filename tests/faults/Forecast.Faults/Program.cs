@@ -52,14 +52,15 @@ var json = JsonSerializer.Serialize(new
         r.Scenario, r.Fault, r.Produced, r.Durable, r.Lost, r.Late, recoverySeconds = r.Recovery, drainSeconds = r.Drain,
         r.PeakRssMb, r.ReadingsPerSecond, r.Passed, r.Failure, r.Alerts,
         marks = r.Timeline?.Marks.Select(m => new { at = m.At, what = m.What }),
-        // One row a second: readings produced but not yet durable, the share of calls durable within 1 s, MiB per silo.
-        samples = r.Timeline?.Samples.Zip(r.Timeline.Samples.Skip(1)).Select(p => new
+        // Four rows a second: readings produced but not yet durable, the share of calls durable within 1 s over the
+        // second before, MiB per silo.
+        samples = r.Timeline?.Samples is { } samples ? samples.Skip(1).Select((sample, i) => new
         {
-            at = p.Second.At,
-            behind = p.Second.Ends.Sum() - p.Second.Committed.Sum(),
-            withinSecond = Timeline.WithinSecond(p.First, p.Second),
-            rssMb = p.Second.Silos.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => Math.Round(s.Value.RssMb, 1)),
-        }),
+            at = sample.At,
+            behind = sample.Ends.Sum() - sample.Committed.Sum(),
+            withinSecond = Timeline.WithinLastSecond(samples, i + 1),
+            rssMb = sample.Silos.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => Math.Round(s.Value.RssMb, 1)),
+        }) : null,
     }),
 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 await File.WriteAllTextAsync(settings.Report, json);

@@ -106,7 +106,7 @@ internal sealed partial class Scenarios(Settings settings, TextWriter log)
             {
                 var slot = rig.Silos[kill % rig.Silos.Count];
                 killedAt.Add(timeline.Mark($"kill silo {slot.Number}"));
-                log.WriteLine($"  kill {kill + 1}/{kills}: silo {slot.Number} (pid {slot.Process!.Id})");
+                log.WriteLine($"  kill {kill + 1}/{kills}: silo {slot.Number} (pid {slot.Process!.Id}) at {DateTime.Now:HH:mm:ss.fff}");
                 slot.Kill();
                 await Task.Delay(settings.RestartAfter);
                 slot.Start();

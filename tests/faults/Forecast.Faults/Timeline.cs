@@ -11,14 +11,14 @@ namespace Forecast.Faults;
 /// <param name="CallsWithinSecond">Of those, the ones whose readings were durable within 1 s of being produced.</param>
 internal sealed record SiloSample(int Pid, double RssMb, double Calls, double CallsWithinSecond);
 
-/// <summary>One second of the run: the group's commits, the topic's ends and every running silo.</summary>
+/// <summary>One moment of the run: the group's commits, the topic's ends and every running silo.</summary>
 internal sealed record Sample(double At, long[] Committed, long[] Ends, IReadOnlyDictionary<int, SiloSample> Silos)
 {
     public bool CaughtUp => Committed.Zip(Ends).All(p => p.First >= p.Second);
 }
 
 /// <summary>
-/// Samples the run once a second: the silos' consumer group's committed offsets (a reading is committed only
+/// Samples the run four times a second: the silos' consumer group's committed offsets (a reading is committed only
 /// once durable in InfluxDB), each silo's <c>/metrics</c> (latency from produce to durable, over 1 s or not) and
 /// its resident memory.
 /// </summary>
@@ -105,20 +105,32 @@ internal sealed class Timeline : IDisposable
 
         for (var i = 1; i < samples.Count; i++)
         {
-            var (previous, sample) = (samples[i - 1], samples[i]);
+            var sample = samples[i];
             if (sample.At <= since || sample.At > until)
             {
                 continue;
             }
 
             var backlogDone = sample.Committed.Select((c, p) => c >= at.Ends[p]).All(done => done);
-            if (backlogDone && WithinSecond(previous, sample) is null or >= 0.99)
+            if (backlogDone && WithinLastSecond(samples, i) is null or >= 0.99)
             {
                 return sample.At - since;
             }
         }
 
         return null;
+    }
+
+    /// <summary>The share of calls durable within 1 s over the second up to sample <paramref name="index"/> (null: no calls).</summary>
+    public static double? WithinLastSecond(IReadOnlyList<Sample> samples, int index)
+    {
+        var previous = index;
+        while (previous > 0 && samples[previous].At > samples[index].At - 0.99)
+        {
+            previous--;
+        }
+
+        return WithinSecond(samples[previous], samples[index]);
     }
 
     /// <summary>The share of calls durable within 1 s between two samples (null: no calls).</summary>
@@ -175,7 +187,8 @@ internal sealed class Timeline : IDisposable
 
     private async Task SampleAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        // Four times a second, so a recovery time is read to a quarter of a second.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
         {
             var partitions = Enumerable.Range(0, KafkaMockCluster.Partitions).Select(p => new TopicPartition(Producer.Topic, p)).ToList();
@@ -194,7 +207,7 @@ internal sealed class Timeline : IDisposable
             var silos = new Dictionary<int, SiloSample>();
             foreach (var slot in _rig.Silos)
             {
-                // A process may end, or be replaced, between the check and the read: no sample of it this second.
+                // A process may end, or be replaced, between the check and the read: no sample of it this time.
                 try
                 {
                     if (slot.Process is { HasExited: false } process && await SiloAsync(slot, process.Id) is { } silo)
@@ -236,7 +249,7 @@ internal sealed class Timeline : IDisposable
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
         {
-            // Starting, stopping or too busy to answer within 2 s: no sample of it this second.
+            // Starting, stopping or too busy to answer within 2 s: no sample of it this time.
             return null;
         }
 
