@@ -259,7 +259,7 @@ public sealed partial class KafkaIngestionService : BackgroundService, IHostedLi
         }
     }
 
-    /// <summary>Stores each owned partition's watermark; librdkafka commits stored offsets every second.</summary>
+    /// <summary>Stores each owned partition's watermark; librdkafka commits stored offsets every 250 ms.</summary>
     private void StoreOffsets(IConsumer<byte[], byte[]> consumer, IEnumerable<TopicPartition>? only = null)
     {
         foreach (var partition in only ?? consumer.Assignment)

@@ -59,6 +59,12 @@ public sealed class ForecastProcess : IDisposable
         ],
         environment);
 
+    /// <summary>
+    /// The silo to run: <c>FORECAST_DLL</c> when set (the fault suite runs a ReadyToRun publish, as the image ships),
+    /// else the build beside the tests.
+    /// </summary>
+    public static string Dll => Environment.GetEnvironmentVariable("FORECAST_DLL") is { Length: > 0 } dll ? dll : Path.Combine(AppContext.BaseDirectory, "forecast.dll");
+
     /// <summary><c>forecast run</c> with <paramref name="arguments"/>, its Orleans ports free ones.</summary>
     public static ForecastProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -70,7 +76,7 @@ public sealed class ForecastProcess : IDisposable
 
         foreach (var arg in new[]
         {
-            Path.Combine(AppContext.BaseDirectory, "forecast.dll"), "run",
+            Dll, "run",
             "--Orleans:SiloPort", FreePort.NextText(),
             "--Orleans:GatewayPort", FreePort.NextText(),
         }.Concat(arguments))

@@ -13,6 +13,12 @@ if ! /usr/bin/python3 -c "import matplotlib" >/dev/null 2>&1; then
     $sudo apt-get install -y -qq --no-install-recommends python3-matplotlib >/dev/null
 fi
 dotnet build tests/faults/Forecast.Faults -c Release -v quiet -nologo >&2
+# The silos run as the image ships them (deploy/Dockerfile): published ReadyToRun, which starts them about 0.3 s
+# sooner after a kill than the plain build. About a minute the first time.
+silo=tests/faults/Forecast.Faults/bin/silo
+dotnet publish src/Forecast.Host -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
+    -o "$silo" -v quiet -nologo >&2
+export FORECAST_DLL=$PWD/$silo/forecast.dll
 
 report=faults-report.json
 args=("$@")

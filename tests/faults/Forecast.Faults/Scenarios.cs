@@ -231,7 +231,7 @@ internal sealed partial class Scenarios(Settings settings, TextWriter log)
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var arg in new[]
             {
-                Path.Combine(AppContext.BaseDirectory, "forecast.dll"), "verify", "--file", readings, "--json", json,
+                ForecastProcess.Dll, "verify", "--file", readings, "--json", json,
                 "--InfluxDb:Url", rig.Influx.Url, "--InfluxDb:Version", "V1", "--InfluxDb:Database", rig.Database,
             })
             {
