@@ -32,9 +32,9 @@ internal sealed class Producer(string bootstrapServers, int sensors, int ratePer
             BootstrapServers = bootstrapServers,
             EnableIdempotence = true,
             Acks = Acks.All,
-            // librdkafka's mock broker finds a fetch's offset by walking every message set in the partition (its
-            // source: "FIXME: Maintain an index"), so at 5 ms it used most of a core after two minutes and
-            // starved the silos' fetches. Sets ten times larger keep the broker out of the figures; real brokers index.
+            // librdkafka's mock broker finds a fetch's offset by walking every message set in the partition (it
+            // keeps no index), so at 5 ms it used most of a core after two minutes and starved the silos'
+            // fetches. Sets ten times larger keep the broker out of the figures; real brokers index.
             LingerMs = 50,
         }).Build();
         var failed = 0L;
