@@ -115,6 +115,44 @@ public sealed class KafkaIngestionServiceTests(ITestOutputHelper output) : IDisp
     }
 
     [Fact]
+    public async Task Ingestion_JoinsTheGroupAsTheHostStarts_BeforeItPolls_AndLosesNothing()
+    {
+        // The first consumer's revocation shows that the second joined the group while it had not polled yet.
+        var logs = new LogLines();
+        await using var pipeline = await KafkaPipeline.StartAsync(_cluster.BootstrapServers, decorateSink: services =>
+        {
+            services.AddSingleton<ILoggerProvider>(logs);
+            services.Configure<LoggerFilterOptions>(o => o.Rules.Add(new LoggerFilterRule(typeof(LogLines).FullName, null, LogLevel.Information, null)));
+        });
+        await Traffic.ProduceAsync(_cluster.BootstrapServers, Traffic.Readings(200, 5, "a"));
+        await KafkaPipeline.WaitUntilAsync(() => pipeline.Store.Predictions >= 1_000, TimeSpan.FromMinutes(1), () => $"{pipeline.Store.Predictions} predictions before the join");
+
+        var second = KafkaIngestionExtensions.CreateService(pipeline.Services);
+        try
+        {
+            await second.StartingAsync(CancellationToken.None);
+            await KafkaPipeline.WaitUntilAsync(
+                () => logs.At(LogLevel.Information).Any(l => l.StartsWith("Revoked partitions", StringComparison.Ordinal)),
+                TimeSpan.FromMinutes(1),
+                () => "the first consumer gave up no partition: the second did not join before polling");
+            Assert.Equal(0, second.Consumed);
+
+            await Traffic.ProduceAsync(_cluster.BootstrapServers, Traffic.Readings(200, 5, "b"));
+            await second.StartAsync(CancellationToken.None);
+            await KafkaPipeline.WaitUntilAsync(() => pipeline.Store.Predictions >= 2_000, TimeSpan.FromMinutes(1), () => $"{pipeline.Store.Predictions} predictions of 2,000");
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+            second.Dispose();
+        }
+
+        Assert.True(second.Consumed > 0, "the second consumer took none of its partitions' readings");
+        Assert.Equal(2_000, pipeline.Store.Predictions);
+        Assert.Equal(0, pipeline.Store.Rewrites);
+    }
+
+    [Fact]
     public async Task Ingestion_PausesWhileTheSinkIsStalled_StaysBounded_AndDrainsAfter()
     {
         const int Total = 20_000;
