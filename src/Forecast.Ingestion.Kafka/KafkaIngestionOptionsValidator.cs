@@ -36,5 +36,19 @@ internal sealed class KafkaIngestionOptionsValidator : OptionsValidator<KafkaIng
         {
             yield return "Kafka:PollTimeout and Kafka:MaxAge must be positive; Kafka:DrainTimeout and Kafka:MaxFuture not negative.";
         }
+
+        // Pass-through settings that would break a promise rather than tune the client.
+        if (o.Consumer.TryGetValue("enable.auto.offset.store", out var store) && !string.Equals(store?.Trim(), "false", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return "Kafka:Consumer:enable.auto.offset.store must stay false: offsets are stored only once a reading is durable, " +
+                "and storing them at poll would commit readings a crash then loses.";
+        }
+
+        if (o.Consumer.TryGetValue("group.protocol", out var protocol) && !string.Equals(protocol?.Trim(), "classic", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"Kafka:Consumer:group.protocol '{protocol}' is not supported; remove it or set classic. Under KIP-848's consumer " +
+                "protocol the broker owns the session timeout (group.consumer.session.timeout.ms, 45 s by default) and a crashed " +
+                "silo's partitions would stop for that long, against 6 s with the classic protocol.";
+        }
     }
 }

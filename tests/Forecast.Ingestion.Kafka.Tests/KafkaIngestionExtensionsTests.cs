@@ -31,6 +31,40 @@ public sealed class KafkaIngestionExtensionsTests
         Assert.True(new KafkaIngestionOptionsValidator().Validate(null, new KafkaIngestionOptions { BootstrapServers = "kafka:9092" }).Succeeded);
     }
 
+    [Theory]
+    [InlineData("enable.auto.offset.store", "true", "must stay false")]
+    [InlineData("enable.auto.offset.store", "yes", "must stay false")]
+    [InlineData("group.protocol", "consumer", "'consumer' is not supported")]
+    [InlineData("group.protocol", "Consumer ", "is not supported")]
+    public void Validator_RefusesPassThroughSettingsThatBreakAPromise(string key, string value, string expected)
+    {
+        var result = new KafkaIngestionOptionsValidator().Validate(null, new KafkaIngestionOptions
+        {
+            BootstrapServers = "kafka:9092",
+            Consumer = { [key] = value },
+        });
+
+        Assert.True(result.Failed);
+        var failure = Assert.Single(result.Failures!);
+        Assert.Contains($"Kafka:Consumer:{key}", failure, StringComparison.Ordinal);
+        Assert.Contains(expected, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("enable.auto.offset.store", "false")]
+    [InlineData("group.protocol", "classic")]
+    [InlineData("fetch.min.bytes", "1024")]
+    public void Validator_TakesPassThroughSettingsThatKeepThePromises(string key, string value)
+    {
+        var result = new KafkaIngestionOptionsValidator().Validate(null, new KafkaIngestionOptions
+        {
+            BootstrapServers = "kafka:9092",
+            Consumer = { [key] = value },
+        });
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Failures ?? []));
+    }
+
     [Fact]
     public void OptionsSetInCode_AreValidatedWithTheSameMessages()
     {
