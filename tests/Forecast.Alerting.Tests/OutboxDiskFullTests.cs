@@ -34,6 +34,9 @@ public sealed class OutboxDiskFullTests : ReceiverTest
             // Space is back: what was held is written without help.
             disk.Free();
             await Events.UntilAsync(() => alerts.Channel("webhook").Counters is { Held: 0, StoreError: null }, "the held events written");
+
+            // The recovery line is logged just after the counters clear.
+            await Events.UntilAsync(() => logs.At(LogLevel.Information).Any(line => line.Contains("takes writes", StringComparison.Ordinal)), "the recovery logged");
             Assert.Contains("takes writes again; 2 held writes made", Assert.Single(logs.At(LogLevel.Information), line => line.Contains("takes writes", StringComparison.Ordinal)), StringComparison.Ordinal);
         }
 
