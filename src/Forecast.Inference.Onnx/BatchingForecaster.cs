@@ -95,11 +95,7 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
 
     private async Task WorkAsync()
     {
-        // Two runners in turn: while one call's outputs are copied out to its callers (off this thread, see
-        // Complete), the next call runs on the other, so this thread spends its time in ONNX Runtime.
-        using var first = new StepRunner(_model, _options.MaxBatch, 1);
-        using var second = new StepRunner(_model, _options.MaxBatch, 1);
-        var runners = new Runners(first, second);
+        using var runner = new StepRunner(_model, _options.MaxBatch, 1);
         var batch = new List<StepRequest>(_options.MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
@@ -108,14 +104,10 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             if (batch.Count > 0)
             {
                 // Another worker may have taken everything between the wake-up and the read.
-                await ExecuteAsync(runners, batch);
+                Execute(runner, batch);
                 batch.Clear();
             }
         }
-
-        // The last calls' outputs may still be on their way out.
-        await first.ClaimAsync();
-        await second.ClaimAsync();
     }
 
     /// <summary>Takes what is queued; if the batch is not full, waits up to <see cref="OnnxInferenceOptions.MaxWait"/> for more.</summary>
@@ -158,19 +150,19 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         }
     }
 
-    private async ValueTask ExecuteAsync(Runners runners, List<StepRequest> batch)
+    private void Execute(StepRunner runner, List<StepRequest> batch)
     {
         var time = batch[0].Inputs.Length / _model.Descriptor.Features;
         if (batch.TrueForAll(r => r.Inputs.Length == batch[0].Inputs.Length))
         {
-            Run(await runners.NextAsync(), batch, time);
+            Run(runner, batch, time);
             return;
         }
 
         // Warm-up sequences are longer than live steps; one call needs one sequence length.
         foreach (var group in batch.GroupBy(r => r.Inputs.Length))
         {
-            Run(await runners.NextAsync(), [.. group], group.Key / _model.Descriptor.Features);
+            Run(runner, [.. group], group.Key / _model.Descriptor.Features);
         }
     }
 
@@ -182,7 +174,6 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
         "forecast.inference.duration", "s", "Duration of one ONNX Runtime call.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1] });
 
-    /// <summary>Runs <paramref name="rows"/> on <paramref name="runner"/>, claimed by the caller until its outputs are copied out.</summary>
     private void Run(StepRunner runner, List<StepRequest> rows, int time)
     {
         var started = Stopwatch.GetTimestamp();
@@ -207,49 +198,17 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             LogRunFailed(_logger, exception, rows.Count, time);
             var failure = new InferenceException($"Model {_model.Descriptor.Id} failed a batch of {rows.Count} steps: {exception.Message}", exception);
             rows.ForEach(r => r.Failure = failure);
-            runner.Release();
-            Complete(null, rows);
+            Complete(rows);
             return;
         }
 
-        Interlocked.Increment(ref _batches);
-        Complete(runner, rows);
-    }
-
-    /// <summary>
-    /// Completes a batch's callers from one thread-pool item, so the worker goes on to the next batch at
-    /// once: one hop per batch rather than one per step. The item copies each row's outputs out of
-    /// <paramref name="runner"/> (null when the call failed) and releases it before completing anyone. A grain's
-    /// continuation is posted to its own scheduler from there; any other caller's runs inline on that thread.
-    /// </summary>
-    private void Complete(StepRunner? runner, List<StepRequest> rows)
-    {
-        Interlocked.Add(ref _pending, -rows.Count);
-        ThreadPool.UnsafeQueueUserWorkItem(static done =>
-        {
-            var (forecaster, runner, rows) = done;
-            if (runner is not null)
-            {
-                forecaster.CopyOut(runner, rows);
-            }
-
-            foreach (var request in rows)
-            {
-                request.Finish();
-            }
-        }, (this, runner, rows.ToArray()), preferLocal: false);
-    }
-
-    private void CopyOut(StepRunner runner, StepRequest[] rows)
-    {
-        var refused = 0;
-        for (var row = 0; row < rows.Length; row++)
+        for (var row = 0; row < rows.Count; row++)
         {
             var request = rows[row];
             if (!runner.IsFinite(row))
             {
                 // Never let a NaN become a prediction (or poison the sensor's state).
-                refused++;
+                Interlocked.Increment(ref _failures);
                 request.Failure = new InferenceException($"Model {_model.Descriptor.Id} produced a non-finite output; the step is refused.");
                 continue;
             }
@@ -257,24 +216,26 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
             runner.CopyOutputs(row, request.State.Span, request.Forecast.Span);
         }
 
-        runner.Release();
-        Interlocked.Add(ref _failures, refused);
-        Interlocked.Add(ref _steps, rows.Length - refused);
+        Interlocked.Add(ref _steps, rows.Count);
+        Interlocked.Increment(ref _batches);
+        Complete(rows);
     }
 
-    /// <summary>The worker's two runners, taken in turn.</summary>
-    private sealed class Runners(StepRunner first, StepRunner second)
+    /// <summary>
+    /// Completes a batch's callers from one thread-pool item, so the worker goes on to the next batch at
+    /// once: one hop per batch rather than one per step. A grain's continuation is posted to its own
+    /// scheduler from there; any other caller's runs inline on that thread.
+    /// </summary>
+    private void Complete(List<StepRequest> rows)
     {
-        private bool _second;
-
-        /// <summary>The next runner, once the outputs of its last call have been copied out.</summary>
-        public async ValueTask<StepRunner> NextAsync()
+        Interlocked.Add(ref _pending, -rows.Count);
+        ThreadPool.UnsafeQueueUserWorkItem(static done =>
         {
-            _second = !_second;
-            var runner = _second ? second : first;
-            await runner.ClaimAsync();
-            return runner;
-        }
+            foreach (var request in done)
+            {
+                request.Finish();
+            }
+        }, rows.ToArray(), preferLocal: false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ONNX Runtime failed a batch of {Rows} steps of length {Time}; each caller gets the error")]

@@ -12,7 +12,6 @@ namespace Forecast.Inference.Onnx;
 internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : IDisposable
 {
     private readonly RunOptions _runOptions = new();
-    private readonly SemaphoreSlim _free = new(1, 1);
     private readonly int _features = model.Descriptor.Features;
     private readonly int _layers = model.Descriptor.Layers;
     private readonly int _hidden = model.Descriptor.Hidden;
@@ -30,12 +29,6 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
     public int Time { get; private set; }
 
     public int MaxBatch => maxBatch;
-
-    /// <summary>Waits until the last call's outputs have been read (<see cref="Release"/>), then holds the runner.</summary>
-    public Task ClaimAsync() => _free.WaitAsync();
-
-    /// <summary>Lets the next call have the runner.</summary>
-    public void Release() => _free.Release();
 
     /// <summary>Sets the shape of the next call; grows the input buffer for long (warm-up) sequences.</summary>
     public void Prepare(int batch, int time)
@@ -120,11 +113,7 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
         _yhat.AsSpan(row * _horizon, _horizon).CopyTo(forecast);
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _free.Dispose();
-    }
+    public void Dispose() => _runOptions.Dispose();
 
     private int Offset(int layer, int row) => ((layer * Batch) + row) * _hidden;
 
