@@ -171,6 +171,8 @@ internal sealed partial class Scenarios(Settings settings, TextWriter log)
         var reporting = ReportProgressAsync(rig, timeline, producer, progress.Token);
         try
         {
+            await WaitListeningAsync(rig);
+
             // Production covers the warm-up, the fault (its length known only once it ends) and the aftermath.
             production = producer.RunAsync(producing.Token);
             await Task.Delay(settings.Warmup);
@@ -219,6 +221,32 @@ internal sealed partial class Scenarios(Settings settings, TextWriter log)
             await progress.CancelAsync();
             await reporting;
             File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// Waits for every silo to answer HTTP. One that exits first (a bad <c>-- silo option</c>, say) fails the scenario
+    /// at once with its output, instead of after a run and five minutes of waiting for readings no silo consumes.
+    /// </summary>
+    private static async Task WaitListeningAsync(Rig rig)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var slot in rig.Silos)
+        {
+            await slot.Process!.WaitUntilAsync(
+                async () =>
+                {
+                    try
+                    {
+                        using var response = await http.GetAsync($"{slot.Url}/health");
+                        return true;
+                    }
+                    catch (TaskCanceledException)
+                    {
+                        return false; // listening, but slow to answer while it starts
+                    }
+                },
+                TimeSpan.FromSeconds(90));
         }
     }
 
