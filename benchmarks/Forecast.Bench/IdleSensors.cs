@@ -43,6 +43,8 @@ internal static class IdleSensors
 
         var deactivated = active - await management.GetTotalActivationCount();
         var bytesPerSensor = (managedBytes() - baseline) / (double)sensors.Length;
+        // Printed before the reactivation, which needs every sensor's live state back beside its stored copy.
+        Console.Error.WriteLine($"  idle: {deactivated:N0} activations collected, {bytesPerSensor:N0} bytes per idle sensor; reactivating every sensor");
 
         var started = Stopwatch.GetTimestamp();
         await PipelineBenchmark.SendTicksAsync(driver, sensors, tick, 1);
