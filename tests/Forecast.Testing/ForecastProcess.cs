@@ -116,7 +116,8 @@ public sealed class ForecastProcess : IDisposable
 
     /// <summary>
     /// Polls <paramref name="done"/> (an HTTP look at the silo, say) every 500 ms until it holds; an
-    /// <see cref="HttpRequestException"/> counts as not yet (the silo is not listening, or the answer is a 404). Fails with
+    /// <see cref="HttpRequestException"/> or an HTTP timeout counts as not yet (the silo is not listening, is slow to
+    /// answer, or the answer is a 404). Fails with
     /// the silo's output when the silo exits first or <paramref name="timeout"/> passes.
     /// </summary>
     public async Task WaitUntilAsync(Func<Task<bool>> done, TimeSpan timeout)
@@ -138,6 +139,10 @@ public sealed class ForecastProcess : IDisposable
             }
             catch (HttpRequestException)
             {
+            }
+            catch (TaskCanceledException exception) when (exception.InnerException is TimeoutException)
+            {
+                // Listening, but too slow to answer while it starts: not yet either.
             }
 
             await Task.Delay(500);

@@ -236,15 +236,8 @@ internal sealed partial class Scenarios(Settings settings, TextWriter log)
             await slot.Process!.WaitUntilAsync(
                 async () =>
                 {
-                    try
-                    {
-                        using var response = await http.GetAsync($"{slot.Url}/health");
-                        return true;
-                    }
-                    catch (TaskCanceledException)
-                    {
-                        return false; // listening, but slow to answer while it starts
-                    }
+                    using var response = await http.GetAsync($"{slot.Url}/health");
+                    return true;
                 },
                 TimeSpan.FromSeconds(90));
         }
