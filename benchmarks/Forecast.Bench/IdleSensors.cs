@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Orleans.Core.Internal;
 using Forecast.Abstractions;
 using Forecast.Host.Simulation;
@@ -29,15 +28,16 @@ internal static class IdleSensors
 
         var management = grains.GetGrain<IManagementGrain>(0);
         var active = await management.GetTotalActivationCount();
-        for (var first = 0; first < sensors.Length; first += Slice)
+        var done = 0;
+        foreach (var slice in sensors.Chunk(Slice))
         {
-            var slice = sensors.AsMemory(first, Math.Min(Slice, sensors.Length - first));
-            await Task.WhenAll(MemoryMarshal.ToEnumerable<SimulatedSensor>(slice)
-                .Select(sensor => grains.GetGrain<ISensorGrain>(sensor.Id).AsReference<IGrainManagementExtension>().DeactivateOnIdle().AsTask()));
-            await WaitForActivationsAsync(management, active - first - slice.Length);
+            await Task.WhenAll(slice.Select(sensor =>
+                grains.GetGrain<ISensorGrain>(sensor.Id).AsReference<IGrainManagementExtension>().DeactivateOnIdle().AsTask()));
+            done += slice.Length;
+            await WaitForActivationsAsync(management, active - done);
             if (sensors.Length > Slice)
             {
-                Console.Error.WriteLine($"  idle: {first + slice.Length:N0} of {sensors.Length:N0} sensors deactivated");
+                Console.Error.WriteLine($"  idle: {done:N0} of {sensors.Length:N0} sensors deactivated");
             }
         }
 
