@@ -18,7 +18,7 @@ internal static class IdleSensors
     private const int SampleSize = 1_000;
     private const int Slice = 50_000;
 
-    internal sealed record Result(int Deactivated, double BytesPerSensor, double ReactivatedPerSecond, int Sampled, int Resumed);
+    internal sealed record Result(int Deactivated, double BytesPerSensor, double ReactivatedPerSecond, double ReactivatedBytesPerSensor, int Sampled, int Resumed);
 
     public static async Task<Result> DeactivateAndResumeAsync(
         IGrainFactory grains, ReadingDriver driver, SimulatedSensor[] sensors, long tick, Func<long> managedBytes, long baseline)
@@ -50,12 +50,13 @@ internal static class IdleSensors
         await PipelineBenchmark.SendTicksAsync(driver, sensors, tick, 1);
         await driver.DrainAsync();
         var reactivatedPerSecond = sensors.Length / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var reactivatedBytesPerSensor = (managedBytes() - baseline) / (double)sensors.Length;
 
         // Restored state: each sampled sensor counts exactly one more reading than before it went idle. A
         // sensor that came back empty would count one.
         var after = await AppliedAsync(grains, sample);
         var resumed = before.Zip(after).Count(pair => pair.Second == pair.First + 1);
-        return new Result(deactivated, bytesPerSensor, reactivatedPerSecond, sample.Length, resumed);
+        return new Result(deactivated, bytesPerSensor, reactivatedPerSecond, reactivatedBytesPerSensor, sample.Length, resumed);
     }
 
     /// <summary>Waits, up to a minute, until no more than <paramref name="count"/> activations are left.</summary>

@@ -62,7 +62,8 @@ internal static class PipelineBenchmark
         var perSensorAfter = (ManagedBytes() - baseline) / (double)sensors.Length;
         Console.Error.WriteLine($"  after the run: managed memory {perSensorAfter:N0} bytes per sensor");
         var idle = await IdleSensors.DeactivateAndResumeAsync(services.GetRequiredService<IGrainFactory>(), driver, sensors, half.NextTick, ManagedBytes, baseline);
-        Console.Error.WriteLine($"  reactivated: {idle.ReactivatedPerSecond:N0} sensors/s, {idle.Resumed:N0} of {idle.Sampled:N0} sampled resumed from their state");
+        Console.Error.WriteLine(
+            $"  reactivated: {idle.ReactivatedPerSecond:N0} sensors/s, {idle.Resumed:N0} of {idle.Sampled:N0} sampled resumed from their state; managed memory {idle.ReactivatedBytesPerSensor:N0} bytes per sensor");
         await host.StopAsync();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -87,6 +88,7 @@ internal static class PipelineBenchmark
                 deactivated = idle.Deactivated,
                 memoryPerSensorBytes = Math.Round(idle.BytesPerSensor),
                 reactivatedPerSecond = Math.Round(idle.ReactivatedPerSecond),
+                reactivatedMemoryPerSensorBytes = Math.Round(idle.ReactivatedBytesPerSensor),
                 sampled = idle.Sampled,
                 resumed = idle.Resumed,
             },

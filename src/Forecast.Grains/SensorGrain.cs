@@ -57,6 +57,9 @@ internal sealed partial class SensorGrain(
             : state.RecordExists ? SensorStream.Restore(id, options.Value, state.State, logger, alertRules.Value)
             : new SensorStream(id, options.Value, logger, alertRules.Value);
         _migrated = null;
+
+        // The stream copied what it needs: holding the read state as well doubled a reactivated sensor's memory.
+        state.State = Released;
         if (sensorOptions.Value.DurableStorage)
         {
             var interval = sensorOptions.Value.CheckpointInterval;

@@ -1,0 +1,107 @@
+using Forecast.Grains;
+using Orleans.Core.Internal;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Forecast.Host.Tests;
+
+/// <summary>
+/// A sensor deactivated when idle and called again, in a silo composed as <c>forecast run</c> composes one,
+/// with grain storage that hands out a fresh copy of the stored state on every read, as real storage does.
+/// </summary>
+public sealed class SensorReactivationTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 8, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task ApplyAsync_AfterIdleDeactivation_ResumesFromStorage_AndKeepsNoCopyOfTheStateItRead()
+    {
+        const string Id = "reactivated/sensor";
+        var storage = new CopyingStorage();
+        await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
+            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
+        var before = await sensor.GetStatusAsync();
+
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written > 0, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
+        var next = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 130, 1)));
+
+        var after = await sensor.GetStatusAsync();
+        Assert.Equal(1, next.Applied);
+        Assert.Equal(before.Applied + 1, after.Applied);
+        Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
+
+        // Held beside the live stream, the state read at activation doubled a reactivated sensor's memory.
+        var read = Assert.Single(storage.Read);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(read.IsAlive, "the activation still holds the state it was restored from");
+    }
+
+    private static SensorReading[] Readings(string id, int from, int count) =>
+        [.. Enumerable.Range(from, count).Select(t => new SensorReading(id, T0.AddMinutes(t), 20 + (5 * Math.Sin(t / 6.0))))];
+
+    /// <summary>Grain storage in memory that copies on write and on read, and remembers what each read handed out.</summary>
+    private sealed class CopyingStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+    {
+        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
+        private DeepCopier? _copier;
+
+        public int Written { get; private set; }
+
+        public List<WeakReference> Read { get; } = [];
+
+        public CopyingStorage UsingCopier(DeepCopier copier)
+        {
+            _copier = copier;
+            return this;
+        }
+
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                if (_records.TryGetValue((stateName, grainId), out var record))
+                {
+                    (grainState.State, grainState.ETag, grainState.RecordExists) = (Copier.Copy((T)record.State), record.ETag, true);
+                    Read.Add(new WeakReference(grainState.State));
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                grainState.ETag = Guid.NewGuid().ToString("N");
+                grainState.RecordExists = true;
+                _records[(stateName, grainId)] = (Copier.Copy(grainState.State)!, grainState.ETag);
+                Written++;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            lock (_records)
+            {
+                _records.Remove((stateName, grainId));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        // Orleans hands every grain storage to the silo lifecycle; this one has nothing to start.
+        public void Participate(ISiloLifecycle observer)
+        {
+        }
+
+        private DeepCopier Copier => _copier ?? throw new InvalidOperationException("no copier");
+    }
+}
