@@ -21,7 +21,12 @@ def main() -> None:
     fig, (rate, memory) = plt.subplots(1, 2, figsize=(10, 3.5))
     rate.plot(sensors, [r["readingsPerSecond"] / 1000 for r in runs], "o-")
     rate.set(xscale="log", xlabel="sensors in one silo", ylabel="readings/s (thousands)", title="full speed", ylim=(0, None))
-    memory.plot(sensors, [r["memoryPerSensorAfterRunBytes"] / 1024 for r in runs], "o-")
+    memory.plot(sensors, [r["memoryPerSensorAfterRunBytes"] / 1024 for r in runs], "o-", label="active")
+    # Runs of earlier builds have no idle phase, or none after the reactivation: drawn where present.
+    for key, label in (("memoryPerSensorBytes", "idle (deactivated)"), ("reactivatedMemoryPerSensorBytes", "reactivated (live + checkpoint)")):
+        points = [(r["sensors"], r["idle"][key] / 1024) for r in runs if key in r.get("idle", {})]
+        if points:
+            memory.plot(*zip(*points), "o--", label=label)
     memory.axhline(8, color="grey", linestyle=":", label="8 KB target")
     memory.set(xscale="log", xlabel="sensors in one silo", ylabel="KB managed memory per sensor", title="memory", ylim=(0, None))
     memory.legend()
