@@ -143,6 +143,13 @@ internal static class PeerBenchmark
             ratio = Math.Round(ratio, 2),
             // CPU seconds per million readings. Forecast runs inside this process, beside the mock cluster's brokers
             // and the commit probe; in the peer's turn this process's figure is that harness alone.
+            // Points and line-protocol bytes influxd took per reading, and managed bytes allocated per reading in this
+            // process (Forecast's own, with the commit probe's, in its turn; the harness alone in the peer's).
+            perReading = new
+            {
+                forecast = new { forecast.Written.Points, forecast.Written.Bytes, forecast.Written.Requests, allocatedBytes = forecast.AllocatedBytesPerReading },
+                peer = new { python.Written.Points, python.Written.Bytes, python.Written.Requests, allocatedBytes = python.AllocatedBytesPerReading },
+            },
             cpuPerMillionReadings = new
             {
                 forecast = new { influxd = forecast.Influxd, benchProcess = forecast.Bench },
@@ -160,12 +167,18 @@ internal static class PeerBenchmark
     /// <param name="Influxd">influxd's CPU.</param>
     /// <param name="Bench">This process's CPU: the mock cluster's brokers, the commit probe, and Forecast itself in its turn.</param>
     /// <param name="Peer">The Python process's CPU in its turn.</param>
-    private sealed record Result(double ReadingsPerSecond, double Influxd, double Bench, double Peer);
+    /// <param name="Written">What influxd took per reading over the whole run: points, line-protocol bytes (after gzip is undone) and requests.</param>
+    /// <param name="AllocatedBytesPerReading">Managed bytes this process allocated per reading over the timed span: Forecast's in its turn.</param>
+    private sealed record Result(double ReadingsPerSecond, double Influxd, double Bench, double Peer, PerReading Written, double AllocatedBytesPerReading);
+
+    /// <summary>What influxd took per reading.</summary>
+    private sealed record PerReading(double Points, double Bytes, double Requests);
 
     /// <summary>Starts one contender, times its group's commits from 5% of <paramref name="total"/> to all of it, and stops it.</summary>
     private static async Task<Result> MeasureAsync(string group, long total, Progress progress, InfluxServer influx, Func<Task<(Func<Task> Stop, Func<TimeSpan> Cpu)>> start)
     {
-        var launched = (At: Stopwatch.GetTimestamp(), Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime);
+        var launched = (At: Stopwatch.GetTimestamp(), Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime,
+            Written: await influx.WriteStatisticsAsync(), Allocated: GC.GetTotalAllocatedBytes());
         var (stop, peerCpu) = await start();
         try
         {
@@ -180,10 +193,11 @@ internal static class PeerBenchmark
             var started = Stopwatch.GetTimestamp();
             var first = progress.Committed(group);
             var cpu = (Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime, Peer: peerCpu());
+            var allocated = GC.GetTotalAllocatedBytes();
             if (first >= total)
             {
                 // A backlog so small it was done between two looks: the whole run, start-up included, is the span.
-                (started, first, cpu) = (launched.At, 0, (launched.Influxd, launched.Bench, TimeSpan.Zero));
+                (started, first, cpu, allocated) = (launched.At, 0, (launched.Influxd, launched.Bench, TimeSpan.Zero), launched.Allocated);
             }
 
             while (progress.Committed(group) < total)
@@ -199,14 +213,25 @@ internal static class PeerBenchmark
                 rate,
                 PerMillion(cpu.Influxd, influx.ProcessorTime),
                 PerMillion(cpu.Bench, Process.GetCurrentProcess().TotalProcessorTime),
-                PerMillion(cpu.Peer, peerCpu()));
-            Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed; CPU s per million readings: influxd {result.Influxd}, bench process {result.Bench}, python {result.Peer}");
+                PerMillion(cpu.Peer, peerCpu()),
+                // The whole run: InfluxDB takes a reading's points before its offset is committed, so over the timed
+                // span the points would lead the readings counted.
+                await WrittenPerReadingAsync(influx, launched.Written, total),
+                Math.Round((GC.GetTotalAllocatedBytes() - allocated) / (double)readings));
+            Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed; CPU s per million readings: influxd {result.Influxd}, bench process {result.Bench}, python {result.Peer}; per reading: {result.Written.Points:N2} points, {result.Written.Bytes:N0} bytes of line protocol, {result.AllocatedBytesPerReading:N0} bytes allocated here");
             return result;
         }
         finally
         {
             await stop();
         }
+    }
+
+    private static async Task<PerReading> WrittenPerReadingAsync(InfluxServer influx, WriteStatistics before, long readings)
+    {
+        var after = await influx.WriteStatisticsAsync();
+        double Per(long delta) => Math.Round(delta / (double)readings, 4);
+        return new PerReading(Per(after.Points - before.Points), Per(after.Bytes - before.Bytes), Per(after.Requests - before.Requests));
     }
 
     private static void Check(Stopwatch elapsed, string group, Progress progress)

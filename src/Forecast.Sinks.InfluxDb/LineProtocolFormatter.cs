@@ -40,7 +40,7 @@ internal sealed class LineProtocolFormatter
     }
 
     /// <summary>The served predictions, then a shadow version's: both are written, the shadow's tagged with their stage.</summary>
-    private static IEnumerable<Prediction> Predictions(SinkBatch batch) => batch.Shadow is { } shadow ? batch.Predictions.Concat(shadow) : batch.Predictions;
+    private static Items<Prediction> Predictions(SinkBatch batch) => new(batch.Predictions, batch.Shadow);
 
     /// <summary>How many lines <see cref="Format"/> writes for <paramref name="batch"/>.</summary>
     public int CountLines(SinkBatch batch)
@@ -103,7 +103,7 @@ internal sealed class LineProtocolFormatter
             }
         }
 
-        foreach (var anomaly in batch.Anomalies)
+        foreach (var anomaly in new Items<Anomaly>(batch.Anomalies))
         {
             buffer.Write("anomaly,model="u8);
             WriteTag(buffer, anomaly.Model);
@@ -119,7 +119,7 @@ internal sealed class LineProtocolFormatter
             lines++;
         }
 
-        foreach (var metrics in batch.Metrics ?? [])
+        foreach (var metrics in new Items<ModelMetrics>(batch.Metrics ?? []))
         {
             buffer.Write("model_metrics,model="u8);
             WriteTag(buffer, metrics.Model);
@@ -136,7 +136,7 @@ internal sealed class LineProtocolFormatter
 
         if (_writeReadings)
         {
-            foreach (var reading in batch.Readings)
+            foreach (var reading in new Items<SensorReading>(batch.Readings))
             {
                 buffer.Write("reading,sensor="u8);
                 WriteTag(buffer, reading.SensorId);
@@ -183,7 +183,7 @@ internal sealed class LineProtocolFormatter
             }
         }
 
-        foreach (var anomaly in batch.Anomalies)
+        foreach (var anomaly in new Items<Anomaly>(batch.Anomalies))
         {
             CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "value", anomaly.Value, anomaly.Timestamp);
             CheckValue(ref problems, "anomaly", anomaly.SensorId, 0, "expected", anomaly.Expected, anomaly.Timestamp);
@@ -195,7 +195,7 @@ internal sealed class LineProtocolFormatter
             CheckTag(ref problems, "anomaly", "model", anomaly.Model);
         }
 
-        foreach (var metrics in batch.Metrics ?? [])
+        foreach (var metrics in new Items<ModelMetrics>(batch.Metrics ?? []))
         {
             CheckValue(ref problems, "model_metrics", metrics.Model, 0, "mae", metrics.Mae, metrics.At);
             CheckValue(ref problems, "model_metrics", metrics.Model, 0, "coverage", metrics.Coverage, metrics.At);
@@ -206,7 +206,7 @@ internal sealed class LineProtocolFormatter
 
         if (_writeReadings)
         {
-            foreach (var reading in batch.Readings)
+            foreach (var reading in new Items<SensorReading>(batch.Readings))
             {
                 CheckValue(ref problems, "reading", reading.SensorId, 0, "value", reading.Value, reading.Timestamp);
                 CheckTime(ref problems, "reading", reading.SensorId, reading.Timestamp);
@@ -361,6 +361,24 @@ internal sealed class LineProtocolFormatter
                 : "Refused a batch with values line protocol cannot carry; nothing of it was written. ");
             text.AppendJoin("; ", _examples);
             return new InfluxDbInvalidPointException(text.ToString(), _nonFinite);
+        }
+    }
+
+    /// <summary>
+    /// One list, then another, by index: a foreach over an <see cref="IReadOnlyList{T}"/> allocates an
+    /// enumerator, and each batch is walked three times (counted, checked, written).
+    /// </summary>
+    private readonly struct Items<T>(IReadOnlyList<T> first, IReadOnlyList<T>? second = null)
+    {
+        public Enumerator GetEnumerator() => new(first, second);
+
+        public struct Enumerator(IReadOnlyList<T> first, IReadOnlyList<T>? second)
+        {
+            private int _index = -1;
+
+            public readonly T Current => _index < first.Count ? first[_index] : second![_index - first.Count];
+
+            public bool MoveNext() => ++_index < first.Count + (second?.Count ?? 0);
         }
     }
 }

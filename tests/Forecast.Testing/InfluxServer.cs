@@ -215,6 +215,19 @@ public sealed class InfluxServer : IAsyncDisposable
         return series.Count == 0 ? 0 : Convert.ToInt64(series[0].Rows[0][1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// The HTTP service's write counters since influxd started (<c>/debug/vars</c>): write requests, the bytes of
+    /// their bodies after gzip is undone, and the points it stored.
+    /// </summary>
+    public async Task<WriteStatistics> WriteStatisticsAsync()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync("debug/vars"));
+        long Sum(string name) => json.RootElement.EnumerateObject()
+            .Where(p => p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("name", out var n) && n.GetString() == "httpd")
+            .Sum(p => p.Value.GetProperty("values").TryGetProperty(name, out var v) ? v.GetInt64() : 0);
+        return new WriteStatistics(Sum("writeReq"), Sum("writeReqBytes"), Sum("pointsWrittenOK"));
+    }
+
     private static object? Value(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Number => element.TryGetInt64(out var l) && !element.GetRawText().Contains('.', StringComparison.Ordinal) && !element.GetRawText().Contains('e', StringComparison.OrdinalIgnoreCase)
@@ -269,6 +282,9 @@ public sealed class InfluxServer : IAsyncDisposable
 }
 
 /// <summary>One series of an InfluxQL result.</summary>
+/// <summary>influxd's write counters: see <see cref="InfluxServer.WriteStatisticsAsync"/>.</summary>
+public sealed record WriteStatistics(long Requests, long Bytes, long Points);
+
 public sealed record Series(string Name, IReadOnlyDictionary<string, string> Tags, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<object?>> Rows)
 {
     public object? Get(int row, string column) => Rows[row][Columns.ToList().IndexOf(column)];
