@@ -10,7 +10,7 @@ public sealed class PeerBenchmarkTests
     public async Task RunAsync_BothContendersMakeEveryReadingDurable_AfterForecastsWarmUp()
     {
         var exitCode = await PeerBenchmark.RunAsync(
-            ["--Simulator:Sensors", "100", "--Bench:ReadingsPerSensor", "60", "--Bench:WarmupReadingsPerSensor", "20", "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]);
+            ["--Simulator:Sensors", "100", "--Bench:ReadingsPerSensor", "60", "--Bench:WarmupReadingsPerSensor", "20", "--Bench:WarmupRounds", "2", "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]);
 
         Assert.Equal(0, exitCode);
     }
@@ -27,6 +27,7 @@ public sealed class PeerBenchmarkTests
     [InlineData("--Simulator:Sensors", "0")]
     [InlineData("--Bench:ReadingsPerSensor", "-5")]
     [InlineData("--Bench:WarmupReadingsPerSensor", "-1")]
+    [InlineData("--Bench:WarmupRounds", "0")]
     public async Task RunAsync_RefusesSizesThatMakeNoBacklog(string option, string value)
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => PeerBenchmark.RunAsync([option, value, "--Bench:Peer", RepositoryFiles.Find("benchmarks", "peer", "peer.py")]));
