@@ -184,7 +184,7 @@ internal static class PeerBenchmark
     private static async Task<Result> MeasureAsync(string group, long total, Progress progress, InfluxServer influx, Func<Task<(Func<Task> Stop, Func<TimeSpan> Cpu)>> start)
     {
         var launched = (At: Stopwatch.GetTimestamp(), Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime,
-            Written: await influx.WriteStatisticsAsync(), Allocated: GC.GetTotalAllocatedBytes());
+            Written: await influx.WriteStatisticsAsync(), Allocated: GC.GetTotalAllocatedBytes(precise: true));
         var (stop, peerCpu) = await start();
         try
         {
@@ -199,7 +199,7 @@ internal static class PeerBenchmark
             var started = Stopwatch.GetTimestamp();
             var first = progress.Committed(group);
             var cpu = (Influxd: influx.ProcessorTime, Bench: Process.GetCurrentProcess().TotalProcessorTime, Peer: peerCpu());
-            var allocated = GC.GetTotalAllocatedBytes();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             if (first >= total)
             {
                 // A backlog so small it was done between two looks: the whole run, start-up included, is the span.
@@ -223,7 +223,7 @@ internal static class PeerBenchmark
                 // The whole run: InfluxDB takes a reading's points before its offset is committed, so over the timed
                 // span the points would lead the readings counted.
                 await WrittenPerReadingAsync(influx, launched.Written, total),
-                Math.Round((GC.GetTotalAllocatedBytes() - allocated) / (double)readings));
+                Math.Round((GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)readings));
             Console.Error.WriteLine($"  {group}: {rate:N0} readings/s durable and committed; CPU s per million readings: influxd {result.Influxd}, bench process {result.Bench}, python {result.Peer}; per reading: {result.Written.Points:N2} points, {result.Written.Bytes:N0} bytes of line protocol, {result.AllocatedBytesPerReading:N0} bytes allocated here");
             return result;
         }
