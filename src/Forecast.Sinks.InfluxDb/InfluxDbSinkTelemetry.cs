@@ -19,6 +19,9 @@ internal sealed class InfluxDbSinkTelemetry : IDisposable
         NonFiniteValues = _meter.CreateCounter<long>("forecast.influxdb.values.non_finite", "{value}", "NaN or infinite values refused before sending.");
         Requests = _meter.CreateCounter<long>("forecast.influxdb.requests", "{request}", "HTTP write requests, retries included.");
         FailedRequests = _meter.CreateCounter<long>("forecast.influxdb.requests.failed", "{request}", "Write requests that failed and were retried.");
+        RequestDuration = _meter.CreateHistogram<double>(
+            "forecast.influxdb.request.duration", "s", "From sending a write request to InfluxDB's answer (or giving up on it), each retry apart.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _meter.CreateObservableGauge("forecast.influxdb.buffered_lines", () => health.BufferedLines, "{line}", "Lines held by the sink.");
     }
 
@@ -31,6 +34,8 @@ internal sealed class InfluxDbSinkTelemetry : IDisposable
     public Counter<long> Requests { get; }
 
     public Counter<long> FailedRequests { get; }
+
+    public Histogram<double> RequestDuration { get; }
 
     public void Dispose()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Forecast.Sinks.InfluxDb.Tests;
 
 /// <summary>The sink against a real InfluxDB 1.x, read back with InfluxQL.</summary>
@@ -54,6 +56,42 @@ public sealed class InfluxDbSinkTests(InfluxServerFixture fixture)
         var anomaly = (await _server.QueryAsync(database, "SELECT value, expected, score, lower, upper FROM anomaly WHERE severity = 'critical'")).Single();
         Assert.Equal([42.5, 20.25, 7.75, 18.0, 22.5], anomaly.Rows.Single().Skip(1).Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal((TestData.Start.AddSeconds(30).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100, anomaly.Rows.Single()[0]);
+    }
+
+    [Fact]
+    public async Task WriteAsync_RecordsEachRequestsTimeToInfluxDbsAnswer()
+    {
+        var database = await _server.CreateDatabaseAsync("latency");
+        var options = TestData.V1(_server.Url, database);
+        options.BatchSize = 100;
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var durations = new System.Collections.Concurrent.ConcurrentQueue<double>();
+        using var listener = new MeterListener
+        {
+            // Only this sink's meter: other tests' sinks record on meters of the same name meanwhile.
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "forecast.influxdb.request.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) => durations.Enqueue(seconds));
+        listener.Start();
+
+        long requests;
+        await using (var sink = InfluxDbSink.Create(options, meterFactory: meters))
+        {
+            await WriteAllAsync(sink, Grains(sensors: 10, callsPerSensor: 4, readingsPerCall: 5));
+            requests = sink.Health.Requests;
+        }
+
+        // 600 lines in requests of at most 100.
+        Assert.True(requests >= 6, $"{requests} requests");
+        Assert.Equal(requests, durations.Count);
+        Assert.All(durations, seconds => Assert.InRange(seconds, 1e-6, 30));
     }
 
     [Fact]
