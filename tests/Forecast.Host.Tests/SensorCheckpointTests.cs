@@ -88,7 +88,7 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
     public async Task ApplyAsync_RetriesAFailedCheckpointAtTheNextOne_KeepingTheStateInMemory()
     {
         const string Id = "flaky/sensor";
-        var storage = new FlakyStorage { Failures = 1 };
+        var storage = new TestGrainStorage { Failures = 1 };
         await using var silo = await StartSiloAsync(
             new() { ["Sensors:CheckpointReadings"] = "10", ["Sensors:CheckpointInterval"] = "01:00:00" },
             services => services.AddKeyedSingleton<IGrainStorage>(SensorOptions.StorageName, storage));
@@ -220,65 +220,5 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         }
 
         public ValueTask DisposeAsync() => silo.DisposeAsync();
-    }
-
-    /// <summary>Grain storage in memory whose next <see cref="Failures"/> writes throw.</summary>
-    private sealed class FlakyStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
-    {
-        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
-
-        public int Failures { get; set; }
-
-        public int Failed { get; private set; }
-
-        public int Written { get; private set; }
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                if (_records.TryGetValue((stateName, grainId), out var record))
-                {
-                    (grainState.State, grainState.ETag, grainState.RecordExists) = ((T)record.State, record.ETag, true);
-                }
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                if (Failures > 0)
-                {
-                    Failures--;
-                    Failed++;
-                    throw new IOException("storage unavailable (injected)");
-                }
-
-                grainState.ETag = Guid.NewGuid().ToString("N");
-                grainState.RecordExists = true;
-                _records[(stateName, grainId)] = (grainState.State!, grainState.ETag);
-                Written++;
-            }
-
-            return Task.CompletedTask;
-        }
-
-        // Orleans hands every grain storage to the silo lifecycle; this one has nothing to start.
-        public void Participate(ISiloLifecycle observer)
-        {
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                _records.Remove((stateName, grainId));
-            }
-
-            return Task.CompletedTask;
-        }
     }
 }

@@ -17,7 +17,7 @@ public sealed class SensorReactivationTests
     public async Task ApplyAsync_AfterIdleDeactivation_ResumesFromStorage_AndKeepsNoCopyOfTheStateItRead()
     {
         const string Id = "reactivated/sensor";
-        var storage = new CopyingStorage();
+        var storage = new TestGrainStorage();
         await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
             SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
         var sensor = silo.Sensor(Id);
@@ -43,65 +43,4 @@ public sealed class SensorReactivationTests
 
     private static SensorReading[] Readings(string id, int from, int count) =>
         [.. Enumerable.Range(from, count).Select(t => new SensorReading(id, T0.AddMinutes(t), 20 + (5 * Math.Sin(t / 6.0))))];
-
-    /// <summary>Grain storage in memory that copies on write and on read, and remembers what each read handed out.</summary>
-    private sealed class CopyingStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
-    {
-        private readonly Dictionary<(string, GrainId), (object State, string ETag)> _records = [];
-        private DeepCopier? _copier;
-
-        public int Written { get; private set; }
-
-        public List<WeakReference> Read { get; } = [];
-
-        public CopyingStorage UsingCopier(DeepCopier copier)
-        {
-            _copier = copier;
-            return this;
-        }
-
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                if (_records.TryGetValue((stateName, grainId), out var record))
-                {
-                    (grainState.State, grainState.ETag, grainState.RecordExists) = (Copier.Copy((T)record.State), record.ETag, true);
-                    Read.Add(new WeakReference(grainState.State));
-                }
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                grainState.ETag = Guid.NewGuid().ToString("N");
-                grainState.RecordExists = true;
-                _records[(stateName, grainId)] = (Copier.Copy(grainState.State)!, grainState.ETag);
-                Written++;
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-        {
-            lock (_records)
-            {
-                _records.Remove((stateName, grainId));
-            }
-
-            return Task.CompletedTask;
-        }
-
-        // Orleans hands every grain storage to the silo lifecycle; this one has nothing to start.
-        public void Participate(ISiloLifecycle observer)
-        {
-        }
-
-        private DeepCopier Copier => _copier ?? throw new InvalidOperationException("no copier");
-    }
 }
