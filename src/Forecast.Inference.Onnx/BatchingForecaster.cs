@@ -20,6 +20,7 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     private readonly Channel<StepRequest> _queue;
     private readonly Lazy<Task[]> _workers;
     private readonly ConcurrentQueue<StepRequest> _free = new();
+    private readonly ConcurrentQueue<Completion> _completions = new();
     private long _pending;
     private long _steps;
     private long _batches;
@@ -229,17 +230,38 @@ public sealed partial class BatchingForecaster : IForecaster, IAsyncDisposable
     private void Complete(List<StepRequest> rows)
     {
         Interlocked.Add(ref _pending, -rows.Count);
-        ThreadPool.UnsafeQueueUserWorkItem(static done =>
-        {
-            foreach (var request in done)
-            {
-                request.Finish();
-            }
-        }, rows.ToArray(), preferLocal: false);
+        var completion = _completions.TryDequeue(out var reused) ? reused : new Completion(_completions, _options.MaxBatch);
+        completion.Take(rows);
+        ThreadPool.UnsafeQueueUserWorkItem(completion, preferLocal: false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "ONNX Runtime failed a batch of {Rows} steps of length {Time}; each caller gets the error")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, int rows, int time);
+
+    /// <summary>A batch's callers to complete on the thread pool; reused, so a batch allocates nothing.</summary>
+    private sealed class Completion(ConcurrentQueue<Completion> pool, int capacity) : IThreadPoolWorkItem
+    {
+        private readonly StepRequest[] _requests = new StepRequest[capacity];
+        private int _count;
+
+        public void Take(List<StepRequest> rows)
+        {
+            rows.CopyTo(_requests);
+            _count = rows.Count;
+        }
+
+        public void Execute()
+        {
+            var count = _count;
+            for (var i = 0; i < count; i++)
+            {
+                _requests[i].Finish();
+            }
+
+            Array.Clear(_requests, 0, count);
+            pool.Enqueue(this);
+        }
+    }
 
     /// <summary>
     /// One queued step, reused across steps (a pooled <see cref="IValueTaskSource"/>, so a step allocates

@@ -29,9 +29,10 @@ public sealed class OnnxModel : IDisposable
 
     private readonly List<string> _report = [];
 
-    private OnnxModel(InferenceSession session, ModelManifest manifest, ModelDescriptor descriptor, string directory)
+    private OnnxModel(InferenceSession session, ModelManifest manifest, ModelDescriptor descriptor, string directory, bool onCpu)
     {
         Session = session;
+        OnCpu = onCpu;
         Manifest = manifest;
         Descriptor = descriptor;
         Directory = directory;
@@ -57,6 +58,9 @@ public sealed class OnnxModel : IDisposable
     public int GoldenCases { get; private set; }
 
     internal InferenceSession Session { get; }
+
+    /// <summary>Whether the session runs on the CPU, where bound inputs are read in place at every call.</summary>
+    internal bool OnCpu { get; }
 
     internal ModelManifest Manifest { get; }
 
@@ -108,7 +112,8 @@ public sealed class OnnxModel : IDisposable
 
         var manifest = ModelManifest.Read(manifestPath);
         var descriptor = Describe(manifest, manifestPath);
-        return new OnnxModel(CreateSession(modelPath, options), manifest, descriptor, directory);
+        return new OnnxModel(
+            CreateSession(modelPath, options), manifest, descriptor, directory, options.ExecutionProvider.Equals("cpu", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <inheritdoc />

@@ -17,12 +17,18 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
     private readonly int _hidden = model.Descriptor.Hidden;
     private readonly int _horizon = model.Descriptor.Horizon;
     private readonly bool _stateful = model.Descriptor.Signature == ModelSignature.StatefulStep;
-    private float[] _x = new float[maxBatch * maxTime * model.Descriptor.Features];
-    private readonly float[] _h = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
-    private readonly float[] _c = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
-    private readonly float[] _yhat = new float[maxBatch * model.Descriptor.Horizon];
-    private readonly float[] _hn = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
-    private readonly float[] _cn = new float[maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden];
+    // Pinned for the runner's life, so a binding's tensors can wrap them once and be reused.
+    private float[] _x = Buffer(maxBatch * maxTime * model.Descriptor.Features);
+    private readonly float[] _h = Buffer(maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden);
+    private readonly float[] _c = Buffer(maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden);
+    private readonly float[] _yhat = Buffer(maxBatch * model.Descriptor.Horizon);
+    private readonly float[] _hn = Buffer(maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden);
+    private readonly float[] _cn = Buffer(maxBatch * model.Descriptor.Layers * model.Descriptor.Hidden);
+
+    // On the CPU, one binding per batch size of one-step calls: a call then hands ONNX Runtime no new
+    // objects (a fresh set of tensors and name arrays was about 4 KB of garbage a call). Not on CUDA,
+    // where a bound CPU input is copied to the device once, when bound, and later values would be missed.
+    private readonly Dictionary<int, Binding>? _bindings = model.OnCpu ? [] : null;
 
     public int Batch { get; private set; }
 
@@ -40,7 +46,8 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
 
         if (batch * time * _features > _x.Length)
         {
-            _x = new float[maxBatch * time * _features];
+            _x = Buffer(maxBatch * time * _features);
+            DisposeBindings(); // they wrap the old input buffer
         }
 
         Batch = batch;
@@ -63,22 +70,20 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
 
     public void Run()
     {
-        var stateShape = new long[] { _layers, Batch, _hidden };
-        var stateLength = _layers * Batch * _hidden;
-        var info = OrtMemoryInfo.DefaultInstance;
-        using var x = OrtValue.CreateTensorValueFromMemory(info, _x.AsMemory(0, Batch * Time * _features), [Batch, Time, _features]);
-        using var h = OrtValue.CreateTensorValueFromMemory(info, _h.AsMemory(0, stateLength), stateShape);
-        using var c = OrtValue.CreateTensorValueFromMemory(info, _c.AsMemory(0, stateLength), stateShape);
-        using var yhat = OrtValue.CreateTensorValueFromMemory(info, _yhat.AsMemory(0, Batch * _horizon), [Batch, _horizon]);
-        if (!_stateful)
+        if (_bindings is null || Time != 1)
         {
-            model.Session.Run(_runOptions, model.InputNames, [x], model.OutputNames, [yhat]);
+            using var tensors = new Tensors(this);
+            model.Session.Run(_runOptions, model.InputNames, tensors.Inputs, model.OutputNames, tensors.Outputs);
             return;
         }
 
-        using var hn = OrtValue.CreateTensorValueFromMemory(info, _hn.AsMemory(0, stateLength), stateShape);
-        using var cn = OrtValue.CreateTensorValueFromMemory(info, _cn.AsMemory(0, stateLength), stateShape);
-        model.Session.Run(_runOptions, model.InputNames, [x, h, c], model.OutputNames, [yhat, hn, cn]);
+        if (!_bindings.TryGetValue(Batch, out var binding))
+        {
+            binding = new Binding(model, new Tensors(this));
+            _bindings[Batch] = binding;
+        }
+
+        model.Session.RunWithBinding(_runOptions, binding.Io);
     }
 
     /// <summary>Whether every output of row <paramref name="row"/> is finite.</summary>
@@ -113,7 +118,28 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
         _yhat.AsSpan(row * _horizon, _horizon).CopyTo(forecast);
     }
 
-    public void Dispose() => _runOptions.Dispose();
+    public void Dispose()
+    {
+        DisposeBindings();
+        _runOptions.Dispose();
+    }
+
+    private void DisposeBindings()
+    {
+        if (_bindings is null)
+        {
+            return;
+        }
+
+        foreach (var binding in _bindings.Values)
+        {
+            binding.Dispose();
+        }
+
+        _bindings.Clear();
+    }
+
+    private static float[] Buffer(int length) => GC.AllocateArray<float>(length, pinned: true);
 
     private int Offset(int layer, int row) => ((layer * Batch) + row) * _hidden;
 
@@ -139,5 +165,77 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
         }
 
         return true;
+    }
+
+    /// <summary>The call's tensors over this runner's buffers, shaped for its current batch and time.</summary>
+    private sealed class Tensors : IDisposable
+    {
+        public Tensors(StepRunner runner)
+        {
+            var info = OrtMemoryInfo.DefaultInstance;
+            long[] stateShape = [runner._layers, runner.Batch, runner._hidden];
+            var stateLength = runner._layers * runner.Batch * runner._hidden;
+            var x = OrtValue.CreateTensorValueFromMemory(info, runner._x.AsMemory(0, runner.Batch * runner.Time * runner._features), [runner.Batch, runner.Time, runner._features]);
+            var yhat = OrtValue.CreateTensorValueFromMemory(info, runner._yhat.AsMemory(0, runner.Batch * runner._horizon), [runner.Batch, runner._horizon]);
+            if (!runner._stateful)
+            {
+                (Inputs, Outputs) = ([x], [yhat]);
+                return;
+            }
+
+            Inputs =
+            [
+                x,
+                OrtValue.CreateTensorValueFromMemory(info, runner._h.AsMemory(0, stateLength), stateShape),
+                OrtValue.CreateTensorValueFromMemory(info, runner._c.AsMemory(0, stateLength), stateShape),
+            ];
+            Outputs =
+            [
+                yhat,
+                OrtValue.CreateTensorValueFromMemory(info, runner._hn.AsMemory(0, stateLength), stateShape),
+                OrtValue.CreateTensorValueFromMemory(info, runner._cn.AsMemory(0, stateLength), stateShape),
+            ];
+        }
+
+        public OrtValue[] Inputs { get; }
+
+        public OrtValue[] Outputs { get; }
+
+        public void Dispose()
+        {
+            foreach (var value in Inputs.Concat(Outputs))
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A batch size's tensors bound to the session once, for calls that pass nothing new.</summary>
+    private sealed class Binding : IDisposable
+    {
+        private readonly Tensors _tensors;
+
+        public Binding(OnnxModel model, Tensors tensors)
+        {
+            _tensors = tensors;
+            Io = model.Session.CreateIoBinding();
+            for (var i = 0; i < tensors.Inputs.Length; i++)
+            {
+                Io.BindInput(model.InputNames[i], tensors.Inputs[i]);
+            }
+
+            for (var i = 0; i < tensors.Outputs.Length; i++)
+            {
+                Io.BindOutput(model.OutputNames[i], tensors.Outputs[i]);
+            }
+        }
+
+        public OrtIoBinding Io { get; }
+
+        public void Dispose()
+        {
+            Io.Dispose();
+            _tensors.Dispose();
+        }
     }
 }
