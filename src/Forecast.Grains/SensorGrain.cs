@@ -50,7 +50,7 @@ internal sealed partial class SensorGrain(
     // The live stream's state when this activation arrived by migration.
     private SensorState? _migrated;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
         _stream = _migrated is not null ? SensorStream.Restore(id, options.Value, _migrated, logger, alertRules.Value)
@@ -65,8 +65,15 @@ internal sealed partial class SensorGrain(
             var interval = sensorOptions.Value.CheckpointInterval;
             this.RegisterGrainTimer(_ => _changed ? CheckpointAsync() : Task.CompletedTask, interval, interval);
         }
-
-        return Task.CompletedTask;
+        else if (state.RecordExists)
+        {
+            // Memory storage holds a sensor only while it is idle, as it never holds a live one: a stored
+            // copy beside the live stream cost a reactivated sensor 5 KB more than an active one. The stream
+            // goes back to storage when this activation is collected, whether or not readings changed it.
+            await state.ClearStateAsync();
+            state.State = Released;
+            _changed = true;
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -41,6 +41,34 @@ public sealed class SensorReactivationTests
         Assert.False(read.IsAlive, "the activation still holds the state it was restored from");
     }
 
+    [Fact]
+    public async Task A_reactivated_sensor_is_not_held_by_memory_storage_while_live_and_goes_back_when_idle_again()
+    {
+        const string Id = "reactivated/twice";
+        var storage = new TestGrainStorage();
+        await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
+            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
+        var before = await sensor.GetStatusAsync();
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
+
+        // Taken back by a call that applies nothing: the live stream is the only copy.
+        Assert.Equal(before.Applied, (await sensor.GetStatusAsync()).Applied);
+        Assert.Equal(0, storage.Held);
+
+        // Idle again with nothing changed, it still goes back to storage, and resumes from there.
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written == 2, TimeSpan.FromSeconds(10), () => "the sensor idle again wrote no state");
+        Assert.Equal(1, storage.Held);
+        var next = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 130, 1)));
+        var after = await sensor.GetStatusAsync();
+        Assert.Equal(1, next.Applied);
+        Assert.Equal(before.Applied + 1, after.Applied);
+        Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
+    }
+
     private static SensorReading[] Readings(string id, int from, int count) =>
         [.. Enumerable.Range(from, count).Select(t => new SensorReading(id, T0.AddMinutes(t), 20 + (5 * Math.Sin(t / 6.0))))];
 }
