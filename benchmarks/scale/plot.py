@@ -23,7 +23,7 @@ def main() -> None:
     rate.set(xscale="log", xlabel="sensors in one silo", ylabel="readings/s (thousands)", title="full speed", ylim=(0, None))
     memory.plot(sensors, [r["memoryPerSensorAfterRunBytes"] / 1024 for r in runs], "o-", label="active")
     # Runs of earlier builds have no idle phase, or none after the reactivation: drawn where present.
-    for key, label in (("memoryPerSensorBytes", "idle (deactivated)"), ("reactivatedMemoryPerSensorBytes", "reactivated (live + checkpoint)")):
+    for key, label in (("memoryPerSensorBytes", "idle (deactivated)"), ("reactivatedMemoryPerSensorBytes", "reactivated")):
         points = [(r["sensors"], r["idle"][key] / 1024) for r in runs if key in r.get("idle", {})]
         if points:
             memory.plot(*zip(*points), "o--", label=label)

@@ -17,9 +17,9 @@ public sealed class SensorOptions
 
     /// <summary>
     /// Whether grain storage outlives the silo (Redis). When it does not (the embedded default's memory
-    /// storage), grains write only when deactivated while the silo keeps running (idle collection): periodic
-    /// copies of live sensors would double their memory, and at shutdown the storage goes away with them.
-    /// Set by the host.
+    /// storage), it holds only idle sensors: grains write when deactivated while the silo keeps running (idle
+    /// collection) and clear that copy when activated again. A stored copy of a live sensor would double its
+    /// memory, and at shutdown the storage goes away with them. Set by the host.
     /// </summary>
     public bool DurableStorage { get; set; }
 }
