@@ -15,6 +15,13 @@ public interface ISensorGrain : IGrainWithStringKey
     /// <summary>Returns the sensor's counters and model state, for diagnostics and tests.</summary>
     [Alias("GetStatusAsync")]
     Task<SensorStatus> GetStatusAsync();
+
+    /// <summary>
+    /// Writes the sensor's state to durable grain storage if it changed since the last write; does nothing
+    /// without durable storage. The silo calls it at the latest a checkpoint interval after a change.
+    /// </summary>
+    [Alias("FlushAsync")]
+    Task FlushAsync();
 }
 
 /// <summary>What happened to the readings of one <see cref="ISensorGrain.ApplyAsync"/> call.</summary>

@@ -25,6 +25,7 @@ internal sealed partial class SensorGrain(
     IOptions<AlertRuleOptions> alertRules,
     IOptions<SensorOptions> sensorOptions,
     [PersistentState("sensor", SensorOptions.StorageName)] IPersistentState<SensorState> state,
+    CheckpointClock clock,
     ILocalSiloDetails silo,
     ILogger<SensorGrain> logger) : Grain, ISensorGrain, IGrainMigrationParticipant
 {
@@ -50,6 +51,10 @@ internal sealed partial class SensorGrain(
     // The live stream's state when this activation arrived by migration.
     private SensorState? _migrated;
 
+    // Whether the checkpoint clock holds this activation (with durable storage), and its ticket there.
+    private bool _scheduled;
+    private CheckpointClock.Ticket? _ticket;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
@@ -62,8 +67,8 @@ internal sealed partial class SensorGrain(
         state.State = Released;
         if (sensorOptions.Value.DurableStorage)
         {
-            var interval = sensorOptions.Value.CheckpointInterval;
-            this.RegisterGrainTimer(_ => _changed ? CheckpointAsync() : Task.CompletedTask, interval, interval);
+            // Arrived by migration with changes not yet written.
+            ScheduleCheckpoint();
         }
         else if (state.RecordExists)
         {
@@ -78,6 +83,7 @@ internal sealed partial class SensorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _ticket?.Cancel();
         // Also before a migration: the live state travels in memory (OnDehydrate), but if the target silo
         // dies mid-move the next activation starts from storage, which then is this state.
         if (_changed && (sensorOptions.Value.DurableStorage || reason.ReasonCode != DeactivationReasonCode.ShuttingDown))
@@ -139,8 +145,24 @@ internal sealed partial class SensorGrain(
         {
             await CheckpointAsync();
         }
+        else if (sensorOptions.Value.DurableStorage)
+        {
+            ScheduleCheckpoint();
+        }
 
         return output.ToResult();
+    }
+
+    public async Task FlushAsync()
+    {
+        _scheduled = false;
+        if (_changed && sensorOptions.Value.DurableStorage)
+        {
+            await CheckpointAsync();
+
+            // A write that failed is tried again an interval later, readings or not.
+            ScheduleCheckpoint();
+        }
     }
 
     public Task<SensorStatus> GetStatusAsync() => Task.FromResult(_stream.Status() with
@@ -208,6 +230,16 @@ internal sealed partial class SensorGrain(
             _moving = true;
             LogMoving(logger, _stream.SensorId, silo.SiloAddress, owner);
             this.MigrateOnIdle();
+        }
+    }
+
+    /// <summary>Has the clock flush this sensor one checkpoint interval from now, once per wait, if it changed.</summary>
+    private void ScheduleCheckpoint()
+    {
+        if (_changed && !_scheduled)
+        {
+            _scheduled = true;
+            clock.Schedule(_ticket ??= new CheckpointClock.Ticket(_stream.SensorId));
         }
     }
 

@@ -1,4 +1,5 @@
 using Forecast.Grains;
+using Orleans.Core.Internal;
 using Orleans.Runtime.Placement;
 using Orleans.Storage;
 
@@ -79,9 +80,46 @@ public sealed class SensorCheckpointTests(RedisFixture redis) : IClassFixture<Re
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while ((await silo.ReadStoredAsync(Id))?.LastApplied != T0.AddMinutes(9))
         {
-            Assert.True(DateTime.UtcNow < deadline, "the checkpoint timer did not write the state within 15 s");
+            Assert.True(DateTime.UtcNow < deadline, "the checkpoint clock did not write the state within 15 s");
             await Task.Delay(200);
         }
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_failed_is_written_an_interval_later_without_further_readings()
+    {
+        const string Id = "flaky/quiet";
+        var storage = new TestGrainStorage { Failures = 1 };
+        await using var silo = await StartSiloAsync(
+            new() { ["Sensors:CheckpointReadings"] = "100000", ["Sensors:CheckpointInterval"] = "00:00:01" },
+            services => services.AddKeyedSingleton<IGrainStorage>(SensorOptions.StorageName, storage));
+        await silo.Sensor(Id).ApplyAsync(new SensorReadings(Readings(Id, 0, 10)));
+
+        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(15), () => $"written {storage.Written}, failed {storage.Failed}");
+        Assert.Equal(1, storage.Failed);
+        Assert.Equal(T0.AddMinutes(9), (await silo.ReadStoredAsync(Id))?.LastApplied);
+    }
+
+    [Fact]
+    public async Task The_checkpoint_clock_leaves_a_sensor_collected_before_its_checkpoint_came_due_collected()
+    {
+        const string Id = "collected/early";
+        var storage = new TestGrainStorage();
+        await using var silo = await StartSiloAsync(
+            new() { ["Sensors:CheckpointReadings"] = "100000", ["Sensors:CheckpointInterval"] = "00:00:02" },
+            services => services.AddKeyedSingleton<IGrainStorage>(SensorOptions.StorageName, storage));
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 10)));
+
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(10), () => "the sensor wrote nothing when deactivated");
+        var clock = silo.Services.GetRequiredService<CheckpointClock>();
+        await TestSilo.WaitUntilAsync(() => clock.Waiting == 0, TimeSpan.FromSeconds(15), () => $"{clock.Waiting} sensors still wait for the clock");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // A call from the clock would have activated it again, reading its state back.
+        Assert.Empty(storage.Read);
+        Assert.Equal(1, storage.Written);
     }
 
     [Fact]

@@ -18,14 +18,8 @@ public sealed class SensorReactivationTests
     {
         const string Id = "reactivated/sensor";
         var storage = new TestGrainStorage();
-        await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
-            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
-        var sensor = silo.Sensor(Id);
-        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
-        var before = await sensor.GetStatusAsync();
-
-        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        await TestSilo.WaitUntilAsync(() => storage.Written > 0, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
+        await using var silo = await StartAsync(storage);
+        var (sensor, before) = await IdleSensorAsync(silo, storage, Id);
         var next = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 130, 1)));
 
         var after = await sensor.GetStatusAsync();
@@ -46,13 +40,8 @@ public sealed class SensorReactivationTests
     {
         const string Id = "reactivated/twice";
         var storage = new TestGrainStorage();
-        await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
-            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
-        var sensor = silo.Sensor(Id);
-        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
-        var before = await sensor.GetStatusAsync();
-        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
+        await using var silo = await StartAsync(storage);
+        var (sensor, before) = await IdleSensorAsync(silo, storage, Id);
 
         // Taken back by a call that applies nothing: the live stream is the only copy.
         Assert.Equal(before.Applied, (await sensor.GetStatusAsync()).Applied);
@@ -67,6 +56,22 @@ public sealed class SensorReactivationTests
         Assert.Equal(1, next.Applied);
         Assert.Equal(before.Applied + 1, after.Applied);
         Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
+    }
+
+    /// <summary>A silo composed as <c>forecast run</c> composes one, its sensors stored in <paramref name="storage"/>.</summary>
+    private static Task<TestSilo> StartAsync(TestGrainStorage storage) =>
+        TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
+            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
+
+    /// <summary>A sensor past its warm-up, then deactivated as when idle: written once, and its status before.</summary>
+    private static async Task<(ISensorGrain Sensor, SensorStatus Before)> IdleSensorAsync(TestSilo silo, TestGrainStorage storage, string id)
+    {
+        var sensor = silo.Sensor(id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(id, 0, 130)));
+        var before = await sensor.GetStatusAsync();
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
+        return (sensor, before);
     }
 
     private static SensorReading[] Readings(string id, int from, int count) =>

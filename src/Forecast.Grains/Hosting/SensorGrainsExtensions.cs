@@ -34,6 +34,8 @@ public static class SensorGrainsExtensions
         services.AddValidatedOptions<AnomalyOptions, AnomalyOptionsValidator>(configureAnomaly);
         services.AddValidatedOptions<SensorOptions, SensorOptionsValidator>(configureSensors);
         services.AddValidatedOptions<AlertRuleOptions, AlertRuleOptionsValidator>(configureAlerts);
+        services.TryAddSingleton<CheckpointClock>();
+        services.AddHostedService(sp => sp.GetRequiredService<CheckpointClock>());
         // Without a delivery configured, alert events have nowhere to go (Forecast.Alerting replaces this).
         services.TryAddSingleton<IAlertOutbox, NoAlertOutbox>();
         // Without a model registry, every sensor is served the silo's one model (Forecast.Models replaces these).
