@@ -26,8 +26,17 @@ internal sealed partial class CheckpointClock(IGrainFactory grains, IOptions<Sen
     /// <summary>Sensors waiting for their checkpoint.</summary>
     public int Waiting => _queue.Count;
 
-    /// <summary>Has the ticket's sensor flushed one interval from now, unless its activation is gone by then.</summary>
-    public void Schedule(Ticket ticket) => _queue.Enqueue((ticket, TimeProvider.System.GetTimestamp() + _interval));
+    /// <summary>
+    /// Has the ticket's sensor flushed one interval from now, unless its activation is gone by then; does nothing
+    /// while the ticket already waits.
+    /// </summary>
+    public void Schedule(Ticket ticket)
+    {
+        if (ticket.TryQueue())
+        {
+            _queue.Enqueue((ticket, TimeProvider.System.GetTimestamp() + _interval));
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +50,9 @@ internal sealed partial class CheckpointClock(IGrainFactory grains, IOptions<Sen
                 var now = TimeProvider.System.GetTimestamp();
                 while (_queue.TryPeek(out var next) && next.Due <= now && _queue.TryDequeue(out next))
                 {
+                    // Out of the queue before the call: a sensor that changes meanwhile, or whose call fails,
+                    // queues again.
+                    next.Ticket.Dequeued();
                     await _writes.WaitAsync(stoppingToken);
                     if (next.Ticket.Live)
                     {
@@ -83,18 +95,24 @@ internal sealed partial class CheckpointClock(IGrainFactory grains, IOptions<Sen
     }
 
     /// <summary>
-    /// One activation's place in the clock: its sensor's id and whether the activation still runs. Not the
-    /// grain itself, which would keep a collected sensor's whole state in memory until it came due.
+    /// One activation's place in the clock: its sensor's id, whether it waits in the queue, and whether the
+    /// activation still runs. Not the grain itself, which would keep a collected sensor's whole state in memory
+    /// until it came due.
     /// </summary>
     internal sealed class Ticket(string sensorId)
     {
         private volatile bool _live = true;
+        private int _queued;
 
         public string SensorId { get; } = sensorId;
 
         public bool Live => _live;
 
         public void Cancel() => _live = false;
+
+        internal bool TryQueue() => Volatile.Read(ref _queued) == 0 && Interlocked.CompareExchange(ref _queued, 1, 0) == 0;
+
+        internal void Dequeued() => Volatile.Write(ref _queued, 0);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {SensorId}: the call to write its checkpoint failed; it is written at the next one")]

@@ -51,8 +51,7 @@ internal sealed partial class SensorGrain(
     // The live stream's state when this activation arrived by migration.
     private SensorState? _migrated;
 
-    // Whether the checkpoint clock holds this activation (with durable storage), and its ticket there.
-    private bool _scheduled;
+    // This activation's place in the checkpoint clock (with durable storage).
     private CheckpointClock.Ticket? _ticket;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -155,7 +154,6 @@ internal sealed partial class SensorGrain(
 
     public async Task FlushAsync()
     {
-        _scheduled = false;
         if (_changed && sensorOptions.Value.DurableStorage)
         {
             await CheckpointAsync();
@@ -233,12 +231,11 @@ internal sealed partial class SensorGrain(
         }
     }
 
-    /// <summary>Has the clock flush this sensor one checkpoint interval from now, once per wait, if it changed.</summary>
+    /// <summary>Has the clock flush this sensor one checkpoint interval from now, if it changed and is not waiting already.</summary>
     private void ScheduleCheckpoint()
     {
-        if (_changed && !_scheduled)
+        if (_changed)
         {
-            _scheduled = true;
             clock.Schedule(_ticket ??= new CheckpointClock.Ticket(_stream.SensorId));
         }
     }

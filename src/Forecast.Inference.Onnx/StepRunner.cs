@@ -203,7 +203,12 @@ internal sealed class StepRunner(OnnxModel model, int maxBatch, int maxTime) : I
 
         public void Dispose()
         {
-            foreach (var value in Inputs.Concat(Outputs))
+            foreach (var value in Inputs)
+            {
+                value.Dispose();
+            }
+
+            foreach (var value in Outputs)
             {
                 value.Dispose();
             }

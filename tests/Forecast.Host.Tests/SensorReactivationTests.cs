@@ -18,8 +18,14 @@ public sealed class SensorReactivationTests
     {
         const string Id = "reactivated/sensor";
         var storage = new TestGrainStorage();
-        await using var silo = await StartAsync(storage);
-        var (sensor, before) = await IdleSensorAsync(silo, storage, Id);
+        await using var silo = await TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
+            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
+        var before = await sensor.GetStatusAsync();
+
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await TestSilo.WaitUntilAsync(() => storage.Written > 0, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
         var next = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 130, 1)));
 
         var after = await sensor.GetStatusAsync();
@@ -39,18 +45,21 @@ public sealed class SensorReactivationTests
     public async Task A_reactivated_sensor_is_not_held_by_memory_storage_while_live_and_goes_back_when_idle_again()
     {
         const string Id = "reactivated/twice";
-        var storage = new TestGrainStorage();
-        await using var silo = await StartAsync(storage);
-        var (sensor, before) = await IdleSensorAsync(silo, storage, Id);
+        // The embedded mode's own memory storage, as forecast run composes it.
+        await using var silo = await TestSilo.StartAsync();
+        var sensor = silo.Sensor(Id);
+        await sensor.ApplyAsync(new SensorReadings(Readings(Id, 0, 130)));
+        var before = await sensor.GetStatusAsync();
+        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await WaitUntilStoredAsync(silo, sensor, true, "the idle sensor wrote no state");
 
         // Taken back by a call that applies nothing: the live stream is the only copy.
         Assert.Equal(before.Applied, (await sensor.GetStatusAsync()).Applied);
-        Assert.Equal(0, storage.Held);
+        Assert.False(await StoredAsync(silo, sensor), "memory storage still holds the live sensor");
 
         // Idle again with nothing changed, it still goes back to storage, and resumes from there.
         await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        await TestSilo.WaitUntilAsync(() => storage.Written == 2, TimeSpan.FromSeconds(10), () => "the sensor idle again wrote no state");
-        Assert.Equal(1, storage.Held);
+        await WaitUntilStoredAsync(silo, sensor, true, "the sensor idle again wrote no state");
         var next = await sensor.ApplyAsync(new SensorReadings(Readings(Id, 130, 1)));
         var after = await sensor.GetStatusAsync();
         Assert.Equal(1, next.Applied);
@@ -58,20 +67,21 @@ public sealed class SensorReactivationTests
         Assert.Equal((before.ScalerMean, before.ScalerScale), (after.ScalerMean, after.ScalerScale));
     }
 
-    /// <summary>A silo composed as <c>forecast run</c> composes one, its sensors stored in <paramref name="storage"/>.</summary>
-    private static Task<TestSilo> StartAsync(TestGrainStorage storage) =>
-        TestSilo.StartAsync(compose: builder => builder.Services.AddKeyedSingleton<IGrainStorage>(
-            SensorOptions.StorageName, (services, _) => storage.UsingCopier(services.GetRequiredService<DeepCopier>())));
-
-    /// <summary>A sensor past its warm-up, then deactivated as when idle: written once, and its status before.</summary>
-    private static async Task<(ISensorGrain Sensor, SensorStatus Before)> IdleSensorAsync(TestSilo silo, TestGrainStorage storage, string id)
+    private static async Task<bool> StoredAsync(TestSilo silo, ISensorGrain sensor)
     {
-        var sensor = silo.Sensor(id);
-        await sensor.ApplyAsync(new SensorReadings(Readings(id, 0, 130)));
-        var before = await sensor.GetStatusAsync();
-        await sensor.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        await TestSilo.WaitUntilAsync(() => storage.Written == 1, TimeSpan.FromSeconds(10), () => "the idle sensor wrote no state");
-        return (sensor, before);
+        var state = new GrainState<SensorState>(new SensorState());
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(SensorOptions.StorageName).ReadStateAsync("sensor", sensor.GetGrainId(), state);
+        return state.RecordExists;
+    }
+
+    private static async Task WaitUntilStoredAsync(TestSilo silo, ISensorGrain sensor, bool stored, string failure)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (await StoredAsync(silo, sensor) != stored)
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(50);
+        }
     }
 
     private static SensorReading[] Readings(string id, int from, int count) =>

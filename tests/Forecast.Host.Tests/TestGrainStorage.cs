@@ -19,18 +19,6 @@ internal sealed class TestGrainStorage : IGrainStorage, ILifecycleParticipant<IS
 
     public int Written { get; private set; }
 
-    /// <summary>Records held now.</summary>
-    public int Held
-    {
-        get
-        {
-            lock (_records)
-            {
-                return _records.Count;
-            }
-        }
-    }
-
     /// <summary>What each read handed out, weakly held.</summary>
     public List<WeakReference> Read { get; } = [];
 
